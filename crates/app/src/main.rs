@@ -1,0 +1,2 @@
+//! TechChallengeApp (placeholder while being built).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Typed CloudFormation template model (placeholder while being built).

@@ -1,0 +1,2 @@
+//! The `techchallenge` command (placeholder while being built).
+fn main() {}

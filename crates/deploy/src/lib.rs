@@ -1,0 +1,1 @@
+//! Deploy engine (placeholder while being built).

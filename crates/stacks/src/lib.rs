@@ -1,0 +1,1 @@
+//! The TechChallenge stacks (placeholder while being built).
