@@ -1,0 +1,290 @@
+//! Values of a template: literals and the intrinsic functions, always written in their long
+//! form (`Fn::GetAtt: [Db, Endpoint.Address]`), which every CloudFormation tool reads the same way.
+//!
+//! `Ref` and `Fn::GetAtt` on a resource can only be made from that resource's [`Handle`]
+//! (see [`crate::Template::add`]) or a [`crate::ParameterHandle`], so a typo cannot compile;
+//! references that still dangle (a handle used in the wrong template) are refused at render.
+//!
+//! [`Handle`]: crate::Handle
+
+use std::collections::BTreeMap;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// A value in a template: a literal or an intrinsic function.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A string literal.
+    String(String),
+    /// An integer literal.
+    Int(i64),
+    /// A boolean literal.
+    Bool(bool),
+    /// A list of values.
+    List(Vec<Expr>),
+    /// A map of values (used for free-form properties such as policy documents).
+    Map(BTreeMap<String, Expr>),
+    /// `Ref`: a parameter, a resource or a pseudo parameter.
+    Ref(String),
+    /// `Fn::GetAtt`: an attribute of a resource.
+    GetAtt(String, String),
+    /// `Fn::Sub`: a string with `${Name}` substitutions and optional local variables.
+    Sub(String, BTreeMap<String, Expr>),
+    /// `Fn::Join`: values joined by a separator.
+    Join(String, Vec<Expr>),
+    /// `Fn::Select`: one item of a list.
+    Select(u32, Box<Expr>),
+    /// `Fn::GetAZs`: the availability zones of a region (`""` means the stack's region).
+    GetAzs(Box<Expr>),
+    /// `Fn::ImportValue`: a value exported by another stack.
+    ImportValue(Box<Expr>),
+    /// `Fn::Base64`: a value encoded in base64 (UserData).
+    Base64(Box<Expr>),
+}
+
+/// The pseudo parameters CloudFormation defines in every stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pseudo {
+    /// `AWS::AccountId`
+    AccountId,
+    /// `AWS::Partition` (`aws`, `aws-cn`, `aws-us-gov`): needed to build ARNs that work everywhere.
+    Partition,
+    /// `AWS::Region`
+    Region,
+    /// `AWS::StackName`
+    StackName,
+    /// `AWS::StackId`
+    StackId,
+    /// `AWS::URLSuffix` (`amazonaws.com` in most partitions).
+    UrlSuffix,
+    /// `AWS::NoValue`: removes a property when used in a condition.
+    NoValue,
+}
+
+impl Pseudo {
+    /// The name as written after `Ref`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pseudo::AccountId => "AWS::AccountId",
+            Pseudo::Partition => "AWS::Partition",
+            Pseudo::Region => "AWS::Region",
+            Pseudo::StackName => "AWS::StackName",
+            Pseudo::StackId => "AWS::StackId",
+            Pseudo::UrlSuffix => "AWS::URLSuffix",
+            Pseudo::NoValue => "AWS::NoValue",
+        }
+    }
+
+    /// Whether `name` is one of the pseudo parameters.
+    pub fn is_pseudo(name: &str) -> bool {
+        name.starts_with("AWS::")
+    }
+}
+
+impl Expr {
+    /// `Ref` to a pseudo parameter.
+    pub fn pseudo(p: Pseudo) -> Self {
+        Expr::Ref(p.name().to_owned())
+    }
+
+    /// `Fn::Sub` without local variables.
+    pub fn sub(text: impl Into<String>) -> Self {
+        Expr::Sub(text.into(), BTreeMap::new())
+    }
+
+    /// `Fn::Sub` with local variables, e.g. to substitute a handle's attribute.
+    pub fn sub_with(
+        text: impl Into<String>,
+        vars: impl IntoIterator<Item = (String, Expr)>,
+    ) -> Self {
+        Expr::Sub(text.into(), vars.into_iter().collect())
+    }
+
+    /// `Fn::Join`.
+    pub fn join(separator: impl Into<String>, parts: impl IntoIterator<Item = Expr>) -> Self {
+        Expr::Join(separator.into(), parts.into_iter().collect())
+    }
+
+    /// `Fn::Select [index, Fn::GetAZs ""]`: the `index`-th availability zone of the stack's
+    /// region, which keeps the template free of region-specific names.
+    pub fn availability_zone(index: u32) -> Self {
+        Expr::Select(index, Box::new(Expr::GetAzs(Box::new(Expr::from("")))))
+    }
+
+    /// `Fn::ImportValue`.
+    pub fn import(export_name: impl Into<Expr>) -> Self {
+        Expr::ImportValue(Box::new(export_name.into()))
+    }
+
+    /// `Fn::Base64`.
+    pub fn base64(value: impl Into<Expr>) -> Self {
+        Expr::Base64(Box::new(value.into()))
+    }
+
+    /// A dynamic reference to a JSON key of a Secrets Manager secret
+    /// (`{{resolve:secretsmanager:ID:SecretString:KEY}}`). CloudFormation resolves it when it
+    /// calls the service, so the value never appears in the template or the stack's parameters.
+    pub fn secrets_manager_value(secret_id: impl Into<Expr>, json_key: &str) -> Self {
+        Expr::join(
+            "",
+            [
+                Expr::from("{{resolve:secretsmanager:"),
+                secret_id.into(),
+                Expr::String(format!(":SecretString:{json_key}}}}}")),
+            ],
+        )
+    }
+
+    /// A dynamic reference to a plain SSM parameter (`{{resolve:ssm:NAME}}`).
+    pub fn ssm_value(parameter_name: &str) -> Self {
+        Expr::String(format!("{{{{resolve:ssm:{parameter_name}}}}}"))
+    }
+
+    /// A list of literal strings.
+    pub fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Self {
+        Expr::List(items.into_iter().map(|s| Expr::String(s.into())).collect())
+    }
+
+    /// A map from literal keys, for free-form JSON-like properties.
+    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Expr)>) -> Self {
+        Expr::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+}
+
+impl From<&str> for Expr {
+    fn from(s: &str) -> Self {
+        Expr::String(s.to_owned())
+    }
+}
+
+impl From<String> for Expr {
+    fn from(s: String) -> Self {
+        Expr::String(s)
+    }
+}
+
+impl From<i64> for Expr {
+    fn from(n: i64) -> Self {
+        Expr::Int(n)
+    }
+}
+
+impl From<u32> for Expr {
+    fn from(n: u32) -> Self {
+        Expr::Int(i64::from(n))
+    }
+}
+
+impl From<bool> for Expr {
+    fn from(b: bool) -> Self {
+        Expr::Bool(b)
+    }
+}
+
+impl From<Vec<Expr>> for Expr {
+    fn from(items: Vec<Expr>) -> Self {
+        Expr::List(items)
+    }
+}
+
+fn single<S: Serializer, V: Serialize + ?Sized>(
+    s: S,
+    key: &str,
+    value: &V,
+) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(1))?;
+    map.serialize_entry(key, value)?;
+    map.end()
+}
+
+impl Serialize for Expr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Expr::String(v) => s.serialize_str(v),
+            Expr::Int(v) => s.serialize_i64(*v),
+            Expr::Bool(v) => s.serialize_bool(*v),
+            Expr::List(items) => items.serialize(s),
+            Expr::Map(entries) => entries.serialize(s),
+            Expr::Ref(target) => single(s, "Ref", target),
+            Expr::GetAtt(target, attribute) => single(s, "Fn::GetAtt", &[target, attribute]),
+            Expr::Sub(text, vars) if vars.is_empty() => single(s, "Fn::Sub", text),
+            Expr::Sub(text, vars) => single(s, "Fn::Sub", &(text, vars)),
+            Expr::Join(sep, parts) => single(s, "Fn::Join", &(sep, parts)),
+            Expr::Select(index, list) => single(s, "Fn::Select", &(index.to_string(), list)),
+            Expr::GetAzs(region) => single(s, "Fn::GetAZs", region),
+            Expr::ImportValue(name) => single(s, "Fn::ImportValue", name),
+            Expr::Base64(value) => single(s, "Fn::Base64", value),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(e: &Expr) -> serde_json::Value {
+        serde_json::to_value(e).unwrap_or_default()
+    }
+
+    #[test]
+    fn get_att_is_written_in_long_form() {
+        let e = Expr::GetAtt("Db".into(), "Endpoint.Address".into());
+        assert_eq!(
+            render(&e),
+            json!({"Fn::GetAtt": ["Db", "Endpoint.Address"]})
+        );
+    }
+
+    #[test]
+    fn ref_and_pseudo() {
+        assert_eq!(render(&Expr::Ref("Vpc".into())), json!({"Ref": "Vpc"}));
+        assert_eq!(
+            render(&Expr::pseudo(Pseudo::Region)),
+            json!({"Ref": "AWS::Region"})
+        );
+    }
+
+    #[test]
+    fn sub_with_and_without_variables() {
+        assert_eq!(
+            render(&Expr::sub("${AWS::StackName}-x")),
+            json!({"Fn::Sub": "${AWS::StackName}-x"})
+        );
+        let e = Expr::sub_with("h=${H}", [("H".to_owned(), Expr::Ref("Db".into()))]);
+        assert_eq!(
+            render(&e),
+            json!({"Fn::Sub": ["h=${H}", {"H": {"Ref": "Db"}}]})
+        );
+    }
+
+    #[test]
+    fn join_select_getazs_import_base64() {
+        assert_eq!(
+            render(&Expr::join("-", [Expr::from("a"), Expr::from("b")])),
+            json!({"Fn::Join": ["-", ["a", "b"]]})
+        );
+        assert_eq!(
+            render(&Expr::availability_zone(1)),
+            json!({"Fn::Select": ["1", {"Fn::GetAZs": ""}]})
+        );
+        assert_eq!(
+            render(&Expr::import("dev-network-VpcId")),
+            json!({"Fn::ImportValue": "dev-network-VpcId"})
+        );
+        assert_eq!(render(&Expr::base64("x")), json!({"Fn::Base64": "x"}));
+    }
+
+    #[test]
+    fn dynamic_references() {
+        let e = Expr::secrets_manager_value(Expr::Ref("Secret".into()), "password");
+        assert_eq!(
+            render(&e),
+            json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "Secret"}, ":SecretString:password}}"]]})
+        );
+        assert_eq!(
+            render(&Expr::ssm_value("/a/b")),
+            json!("{{resolve:ssm:/a/b}}")
+        );
+    }
+}
