@@ -9,7 +9,7 @@ pub enum TemplateError {
     InvalidLogicalId(String),
     /// Two parameters, resources or outputs with the same logical id.
     #[error(
-        "logical id {0} is used twice in the template: each parameter, resource and output needs its own"
+        "logical id {0} is used twice in the template: parameters and resources share one namespace, outputs another"
     )]
     DuplicateLogicalId(String),
     /// A `Ref` to something the template does not define.

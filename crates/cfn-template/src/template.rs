@@ -170,11 +170,10 @@ impl Template {
         &self.description
     }
 
+    /// Parameters and resources share one namespace; outputs have their own (an output is
+    /// often named after the resource it reports).
     fn check_free(&self, id: &LogicalId) -> Result<(), TemplateError> {
-        if self.parameters.contains_key(id)
-            || self.resources.contains_key(id)
-            || self.outputs.contains_key(id)
-        {
+        if self.parameters.contains_key(id) || self.resources.contains_key(id) {
             return Err(TemplateError::DuplicateLogicalId(id.to_string()));
         }
         Ok(())
@@ -238,7 +237,9 @@ impl Template {
     /// Adds an output.
     pub fn output(&mut self, id: &str, output: Output) -> Result<(), TemplateError> {
         let id = LogicalId::new(id)?;
-        self.check_free(&id)?;
+        if self.outputs.contains_key(&id) {
+            return Err(TemplateError::DuplicateLogicalId(id.to_string()));
+        }
         self.outputs.insert(id, output);
         Ok(())
     }

@@ -1,1 +1,31 @@
-//! The TechChallenge stacks (placeholder while being built).
+//! The TechChallenge architecture as typed Rust: the network, database and application stacks,
+//! the settings that vary between deployments, and the architecture's own rules that
+//! `techchallenge validate` checks on rendered templates. It depends on the template model
+//! only: no AWS calls, no command line.
+//!
+//! ```
+//! use techchallenge_stacks::{Architecture, Settings};
+//!
+//! let architecture = Architecture::new(&Settings::default())?;
+//! for stack in &architecture.stacks {
+//!     let yaml = stack.template.to_yaml()?;
+//!     assert!(yaml.contains("AWSTemplateFormatVersion"), "{}", stack.name);
+//! }
+//! # Ok::<(), cfn_template::TemplateError>(())
+//! ```
+
+pub mod application;
+mod architecture;
+pub mod database;
+mod naming;
+pub mod network;
+pub mod rules;
+mod settings;
+mod settings_rules;
+
+pub use architecture::{Architecture, ProtectedResource, StackDefinition};
+pub use naming::{Export, Naming, StackRole};
+pub use settings::{
+    ApplicationSettings, DatabaseSettings, NetworkSettings, Overrides, Settings, SettingsError,
+    UPSTREAM_RELEASE_URL,
+};

@@ -17,8 +17,10 @@ pub struct Role {
     /// What the role is for.
     pub description: String,
     /// AWS managed policies, by ARN.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub managed_policy_arns: Vec<Expr>,
     /// Inline policies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<InlinePolicy>,
     /// Tags.
     pub tags: Vec<Tag>,

@@ -1,0 +1,110 @@
+//! The whole architecture for one set of settings: the three stacks, in dependency order, each
+//! with its name, template, dependencies and the resources the deploy engine must never
+//! replace or delete without an explicit data-loss flag.
+
+use cfn_template::{Template, TemplateError};
+
+use crate::naming::{Naming, StackRole};
+use crate::settings::Settings;
+use crate::{application, database, network};
+
+/// A resource whose replacement or deletion loses data, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectedResource {
+    /// Its logical id in the stack.
+    pub logical_id: &'static str,
+    /// What would be lost.
+    pub reason: &'static str,
+}
+
+/// One stack of the architecture, ready to render or deploy.
+#[derive(Debug, Clone)]
+pub struct StackDefinition {
+    /// Which stack.
+    pub role: StackRole,
+    /// Its CloudFormation stack name.
+    pub name: String,
+    /// Its template.
+    pub template: Template,
+    /// Names of the stacks it imports from (deployed before it, deleted after it).
+    pub depends_on: Vec<String>,
+    /// Resources guarded against replacement and deletion.
+    pub protected: Vec<ProtectedResource>,
+    /// Parameters `destroy` applies before deleting the stack (after the user confirms).
+    pub before_delete_parameters: Vec<(&'static str, &'static str)>,
+}
+
+/// The three stacks for one environment.
+#[derive(Debug, Clone)]
+pub struct Architecture {
+    /// The settings it was built from.
+    pub settings: Settings,
+    /// The stacks in deployment order: network, database, application.
+    pub stacks: Vec<StackDefinition>,
+}
+
+impl Architecture {
+    /// Builds every stack from validated settings.
+    pub fn new(settings: &Settings) -> Result<Self, TemplateError> {
+        let naming = Naming::new(&settings.environment);
+        let mut stacks = Vec::new();
+        for role in StackRole::ALL {
+            let template = match role {
+                StackRole::Network => network::template(settings, &naming)?,
+                StackRole::Database => database::template(settings, &naming)?,
+                StackRole::Application => application::template(settings, &naming)?,
+            };
+            stacks.push(StackDefinition {
+                role,
+                name: naming.stack_name(role),
+                template,
+                depends_on: role
+                    .depends_on()
+                    .iter()
+                    .map(|d| naming.stack_name(*d))
+                    .collect(),
+                protected: protected_resources(role),
+                before_delete_parameters: match role {
+                    StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "false")],
+                    _ => Vec::new(),
+                },
+            });
+        }
+        Ok(Self {
+            settings: settings.clone(),
+            stacks,
+        })
+    }
+
+    /// The stack with this role.
+    pub fn stack(&self, role: StackRole) -> Option<&StackDefinition> {
+        self.stacks.iter().find(|s| s.role == role)
+    }
+}
+
+fn protected_resources(role: StackRole) -> Vec<ProtectedResource> {
+    match role {
+        StackRole::Network => ["PrivateSubnetA", "PrivateSubnetB"]
+            .into_iter()
+            .map(|logical_id| ProtectedResource {
+                logical_id,
+                reason: "the database lives in this subnet: replacing it replaces the database",
+            })
+            .collect(),
+        StackRole::Database => vec![
+            ProtectedResource {
+                logical_id: database::DATABASE_ID,
+                reason: "replacing or deleting the database instance loses every task stored since the last snapshot",
+            },
+            ProtectedResource {
+                logical_id: database::SECRET_ID,
+                reason: "replacing the secret changes the master password and locks the application out",
+            },
+            ProtectedResource {
+                logical_id: database::SUBNET_GROUP_ID,
+                reason: "replacing the subnet group replaces the database instance",
+            },
+        ],
+        StackRole::Application => Vec::new(),
+    }
+}

@@ -1,0 +1,182 @@
+//! The checks behind [`crate::Settings::validate`], one per key, each saying what is accepted.
+
+use crate::settings::{Settings, SettingsError};
+
+fn invalid(key: &'static str, value: impl ToString, reason: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid {
+        key,
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks every setting; the first problem is returned.
+pub(crate) fn validate(s: &Settings) -> Result<(), SettingsError> {
+    let env = &s.environment;
+    let env_ok = (1..=20).contains(&env.len())
+        && env.starts_with(|c: char| c.is_ascii_lowercase())
+        && env
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !env.ends_with('-')
+        && !env.contains("--");
+    if !env_ok {
+        return Err(invalid(
+            "environment",
+            format!("{env:?}"),
+            "use 1 to 20 lower-case letters, digits and single hyphens, starting with a letter \
+             (it becomes part of stack, load balancer and database names)",
+        ));
+    }
+    if let Some(region) = &s.region {
+        let parts: Vec<&str> = region.split('-').collect();
+        let ok = parts.len() >= 3
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+            && parts
+                .last()
+                .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+        if !ok {
+            return Err(invalid(
+                "region",
+                format!("{region:?}"),
+                "use an AWS region code such as us-east-1 or eu-west-2",
+            ));
+        }
+    }
+    check_cidr(&s.network.vpc_cidr)?;
+
+    let db = &s.database;
+    if !db.instance_class.starts_with("db.") || db.instance_class.split('.').count() != 3 {
+        return Err(invalid(
+            "database.instance_class",
+            format!("{:?}", db.instance_class),
+            "use an RDS instance class such as db.t4g.micro or db.m7g.large",
+        ));
+    }
+    if !(20..=65536).contains(&db.allocated_storage_gib) {
+        return Err(invalid(
+            "database.allocated_storage_gib",
+            db.allocated_storage_gib,
+            "use 20 to 65536 (GiB, gp3 storage)",
+        ));
+    }
+    let version_ok = db
+        .engine_version
+        .split_once('.')
+        .is_some_and(|(major, minor)| {
+            matches!(major, "14" | "15" | "16" | "17" | "18")
+                && !minor.is_empty()
+                && minor.chars().all(|c| c.is_ascii_digit())
+        });
+    if !version_ok {
+        return Err(invalid(
+            "database.engine_version",
+            format!("{:?}", db.engine_version),
+            "use MAJOR.MINOR of a PostgreSQL version RDS offers for new instances, e.g. 17.9 (majors 14 to 18)",
+        ));
+    }
+    if !(1..=35).contains(&db.backup_retention_days) {
+        return Err(invalid(
+            "database.backup_retention_days",
+            db.backup_retention_days,
+            "use 1 to 35 days",
+        ));
+    }
+
+    let app = &s.application;
+    if app.instance_type.split('.').count() != 2 || app.instance_type.starts_with("db.") {
+        return Err(invalid(
+            "application.instance_type",
+            format!("{:?}", app.instance_type),
+            "use an x86_64 EC2 instance type such as t3.micro or m7i.large",
+        ));
+    }
+    if app.min_instances < 2 {
+        return Err(invalid(
+            "application.min_instances",
+            app.min_instances,
+            "use at least 2, so that each availability zone keeps an instance",
+        ));
+    }
+    if app.max_instances < app.min_instances || app.max_instances > 100 {
+        return Err(invalid(
+            "application.max_instances",
+            app.max_instances,
+            format!(
+                "use {} (application.min_instances) to 100",
+                app.min_instances
+            ),
+        ));
+    }
+    if !(app.min_instances..=app.max_instances).contains(&app.desired_instances) {
+        return Err(invalid(
+            "application.desired_instances",
+            app.desired_instances,
+            format!(
+                "use a value between min_instances ({}) and max_instances ({})",
+                app.min_instances, app.max_instances
+            ),
+        ));
+    }
+    if !(10..=90).contains(&app.target_cpu_percent) {
+        return Err(invalid(
+            "application.target_cpu_percent",
+            app.target_cpu_percent,
+            "use 10 to 90",
+        ));
+    }
+    if let Some(arn) = &app.certificate_arn {
+        if !(arn.starts_with("arn:") && arn.contains(":acm:") && arn.contains(":certificate/")) {
+            return Err(invalid(
+                "application.certificate_arn",
+                format!("{arn:?}"),
+                "use the ARN of an ACM certificate in the deployment's region (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
+            ));
+        }
+    }
+    if !app.release_url.starts_with("https://") {
+        return Err(invalid(
+            "application.release_url",
+            format!("{:?}", app.release_url),
+            "use an https:// URL of a release zip",
+        ));
+    }
+    Ok(())
+}
+
+fn check_cidr(cidr: &str) -> Result<(), SettingsError> {
+    let bad = || {
+        invalid(
+            "network.vpc_cidr",
+            format!("{cidr:?}"),
+            "use a private /16 range such as 10.0.0.0/16 (its first four /24s become the subnets)",
+        )
+    };
+    let (addr, prefix) = cidr.split_once('/').ok_or_else(bad)?;
+    let octets: Vec<u8> = addr
+        .split('.')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let private = match octets.as_slice() {
+        [10, ..] => true,
+        [172, b, ..] => (16..=31).contains(b),
+        [192, 168, ..] => true,
+        _ => false,
+    };
+    if octets.len() != 4 || prefix != "16" || !private || octets[2] != 0 || octets[3] != 0 {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// The subnet ranges carved from the VPC's /16: public A, public B, private A, private B.
+pub(crate) fn subnet_cidrs(vpc_cidr: &str) -> [String; 4] {
+    let prefix: Vec<&str> = vpc_cidr.split('.').take(2).collect();
+    let base = prefix.join(".");
+    [0, 1, 2, 3].map(|i| format!("{base}.{i}.0/24"))
+}
