@@ -1,1 +1,85 @@
-//! Deploy engine (placeholder while being built).
+//! Deploy engine: plans, deploys, inspects and destroys CloudFormation stacks.
+//!
+//! It knows CloudFormation, not our particular stacks (the caller hands it rendered templates as
+//! [`StackSpec`]s) and not the CLI: it never prints, it pushes [`Event`]s into a caller-supplied
+//! [`EventSink`]. Every AWS call goes through the narrow [`CloudFormation`] trait, implemented with
+//! the AWS SDK in [`SdkCloudFormation`] and by the scripted [`fake::FakeCloudFormation`] in tests.
+//!
+//! # Call sequence: plan → show → confirm → execute
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use techchallenge_deploy::{
+//!     AwsOptions, DeployOptions, Engine, EngineOptions, Method, NullSink, StackName, StackSpec,
+//!     sdk_cloudformation,
+//! };
+//!
+//! # async fn run(network_json: String, database_json: String) -> Result<(), techchallenge_deploy::Error> {
+//! let cfn = sdk_cloudformation(&AwsOptions { region: Some("eu-west-1".into()), ..Default::default() }).await;
+//! let engine = Engine::new(Arc::new(cfn), Arc::new(NullSink), EngineOptions::default());
+//!
+//! let network = StackName::new("dev-network")?;
+//! let specs = vec![
+//!     StackSpec::new(network.clone(), network_json),
+//!     StackSpec::new(StackName::new("dev-database")?, database_json)
+//!         .depends_on(network.clone())
+//!         .protect("Database", "the PostgreSQL instance holding every task"),
+//! ];
+//!
+//! let plan = engine.plan(&specs, Method::ChangeSet).await?;   // waits for running operations first
+//! print!("{plan}");                                            // or render plan.stacks yourself
+//! plan.check_data_loss(false)?;                                // refuse early, with the reason
+//! let confirmed = true;                                        // ask the user (no default answer)
+//! if plan.is_empty() || !confirmed {
+//!     engine.discard(&plan).await?;                            // removes unexecuted change sets
+//!     return Ok(());
+//! }
+//! let report = engine
+//!     .deploy(&plan, DeployOptions { allow_data_loss: false, confirm_recreate: false })
+//!     .await?;
+//! for stack in &report.stacks {
+//!     println!("{}: {:?} in {:?}", stack.stack, stack.outcome, stack.duration);
+//! }
+//! let _states = engine.status(&[network.clone()]).await?;
+//! engine.destroy(&specs).await?;                               // dependents first; refuses while imported
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod cloudformation;
+mod deploy;
+mod destroy;
+mod diff;
+mod engine;
+mod error;
+mod events;
+pub mod fake;
+mod guard;
+mod names;
+mod order;
+mod plan;
+mod planner;
+mod report;
+mod sdk;
+mod spec;
+mod status;
+mod wait;
+
+pub use client::{AwsOptions, cloudformation_client, sdk_cloudformation, sdk_config};
+pub use cloudformation::{
+    ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange, Replacement,
+    ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource, Timestamp,
+};
+pub use deploy::{DeployOptions, DeployReport, StackReport};
+pub use destroy::{DestroyReport, DestroyedStack};
+pub use engine::{Engine, EngineOptions};
+pub use error::{ApiError, Error, ResourceFailure};
+pub use events::{CollectingSink, Event, EventSink, NullSink, Outcome, StackAction};
+pub use guard::{DataLossRisk, Loss};
+pub use names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
+pub use plan::{Method, Plan, PlanAction, PlannedChange, StackPlan, Widening, WideningKind};
+pub use report::StackState;
+pub use sdk::SdkCloudFormation;
+pub use spec::{Parameter, ParameterValue, ProtectedResource, StackSpec, Tag};
+pub use status::{ResourceStatus, StackStatus};

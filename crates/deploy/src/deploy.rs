@@ -1,0 +1,221 @@
+//! `Engine::deploy`: executes a plan in dependency order, independent stacks in parallel, each
+//! through its change set or CreateStack/UpdateStack, re-attaching to operations already running,
+//! recovering ROLLBACK_COMPLETE stacks when confirmed, and reporting per-stack durations.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::cloudformation::{ChangeSetKind, StackOutput};
+use crate::engine::Engine;
+use crate::error::{ApiError, Error};
+use crate::events::{Event, Outcome, StackAction};
+use crate::names::StackName;
+use crate::order::in_set_dependencies;
+use crate::plan::{Method, Plan, PlanAction, StackPlan};
+use crate::planner::stack_input;
+use crate::spec::StackSpec;
+use crate::wait::failed;
+
+/// What the caller decided after seeing the plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeployOptions {
+    /// Accept replacing or deleting protected resources.
+    pub allow_data_loss: bool,
+    /// The user confirmed deleting and re-creating stacks left in ROLLBACK_COMPLETE.
+    pub confirm_recreate: bool,
+}
+
+/// How one stack's deploy went.
+#[derive(Debug, Clone, Serialize)]
+pub struct StackReport {
+    /// The stack.
+    pub stack: StackName,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Time the engine spent on it, waiting included.
+    #[serde(serialize_with = "crate::report::millis")]
+    pub duration: Duration,
+    /// Its outputs afterwards.
+    pub outputs: Vec<StackOutput>,
+}
+
+/// The result of a successful deploy, stacks in plan order.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployReport {
+    /// One entry per stack.
+    pub stacks: Vec<StackReport>,
+}
+
+impl Engine {
+    /// Executes `plan`. Refuses first if it loses protected data without `allow_data_loss`.
+    /// Stacks run as soon as the stacks they depend on are done; a failure stops new stacks from
+    /// starting, lets running ones finish (CloudFormation would anyway), and is returned.
+    pub async fn deploy(&self, plan: &Plan, options: DeployOptions) -> Result<DeployReport, Error> {
+        plan.check_data_loss(options.allow_data_loss)?;
+        let specs = &plan.specs;
+        let mut pending: Vec<usize> = (0..plan.stacks.len()).collect();
+        let mut finished: HashMap<usize, bool> = HashMap::new();
+        let mut reports: HashMap<usize, StackReport> = HashMap::new();
+        let mut errors = Vec::new();
+        let mut running = JoinSet::new();
+        loop {
+            let mut progress = true;
+            while progress {
+                progress = false;
+                for &i in &pending.clone() {
+                    let spec = specs.get(i).ok_or_else(|| Error::NotPlanned { stack: plan.stacks[i].stack.clone() })?;
+                    let deps = in_set_dependencies(specs, spec);
+                    if let Some(&bad) = deps.iter().find(|d| finished.get(d) == Some(&false)) {
+                        errors.push(Error::DependencyFailed { stack: spec.name.clone(), dependency: specs[bad].name.clone() });
+                        finished.insert(i, false);
+                    } else if errors.is_empty() && deps.iter().all(|d| finished.get(d) == Some(&true)) {
+                        let (engine, spec, stack_plan) = (self.clone(), spec.clone(), plan.stacks[i].clone());
+                        let method = plan.method;
+                        running.spawn(async move { (i, engine.deploy_one(&spec, &stack_plan, method, options).await) });
+                    } else {
+                        continue;
+                    }
+                    pending.retain(|&p| p != i);
+                    progress = true;
+                }
+            }
+            let Some(joined) = running.join_next().await else { break };
+            let (i, result) = joined.map_err(|e| Error::Internal(e.to_string()))?;
+            match result {
+                Ok(report) => {
+                    finished.insert(i, true);
+                    reports.insert(i, report);
+                }
+                Err(e) => {
+                    finished.insert(i, false);
+                    errors.push(e);
+                }
+            }
+        }
+        match errors.len() {
+            0 => Ok(DeployReport { stacks: (0..plan.stacks.len()).filter_map(|i| reports.remove(&i)).collect() }),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Several { errors }),
+        }
+    }
+
+    async fn deploy_one(
+        &self,
+        spec: &StackSpec,
+        plan: &StackPlan,
+        method: Method,
+        options: DeployOptions,
+    ) -> Result<StackReport, Error> {
+        let started = Instant::now();
+        let result = self.deploy_stack(spec, plan, method, options).await;
+        let duration = started.elapsed();
+        match result {
+            Ok((outcome, outputs)) => {
+                self.emit(Event::StackFinished {
+                    stack: spec.name.clone(),
+                    outcome,
+                    duration,
+                    outputs: outputs.clone(),
+                });
+                Ok(StackReport { stack: spec.name.clone(), outcome, duration, outputs })
+            }
+            Err(e) => {
+                let status = match &e {
+                    Error::StackFailed { status, .. } | Error::Blocked { status, .. } | Error::Timeout { status, .. } => {
+                        Some(status.clone())
+                    }
+                    _ => None,
+                };
+                self.emit(Event::StackFailed { stack: spec.name.clone(), status, duration });
+                Err(e)
+            }
+        }
+    }
+
+    async fn deploy_stack(
+        &self,
+        spec: &StackSpec,
+        plan: &StackPlan,
+        method: Method,
+        options: DeployOptions,
+    ) -> Result<(Outcome, Vec<StackOutput>), Error> {
+        let stack = &spec.name;
+        // Re-attach: an operation already running (e.g. before a Ctrl-C) is waited on, not restarted.
+        let mut current = self.settle_first(stack).await?;
+        if plan.action == PlanAction::NoChanges {
+            return Ok((Outcome::NoChanges, current.map(|d| d.outputs).unwrap_or_default()));
+        }
+        if current.as_ref().is_some_and(|d| d.status.needs_recreate()) {
+            if !options.confirm_recreate {
+                return Err(Error::NeedsRecreate { stack: stack.clone() });
+            }
+            self.emit(Event::StackStarted { stack: stack.clone(), action: StackAction::Recreate });
+            self.delete_and_wait(stack).await?;
+            current = None;
+        }
+        let exists = current.as_ref().is_some_and(|d| !d.status.is_review());
+        let action = if exists { StackAction::Update } else { StackAction::Create };
+        let token = self.next_token(stack, "deploy");
+        let seen = self.event_cursor(stack).await?;
+        match (method, &plan.change_set) {
+            (Method::ChangeSet, planned) => {
+                let id = match planned {
+                    Some(id) => id.clone(),
+                    None => {
+                        let kind = if exists { ChangeSetKind::Update } else { ChangeSetKind::Create };
+                        match self.make_change_set(spec, kind).await? {
+                            Some((id, _)) => id,
+                            None => return Ok((Outcome::NoChanges, current.map(|d| d.outputs).unwrap_or_default())),
+                        }
+                    }
+                };
+                self.emit(Event::StackStarted { stack: stack.clone(), action });
+                self.call(stack, "ExecuteChangeSet", || self.cfn.execute_change_set(stack, &id, Some(&token)))
+                    .await?;
+            }
+            (Method::Direct, _) => {
+                let input = stack_input(spec, Some(token.clone()));
+                if exists {
+                    match self.call(stack, "UpdateStack", || self.cfn.update_stack(&input)).await {
+                        Err(Error::Api { source: ApiError::NoUpdates, .. }) => {
+                            return Ok((Outcome::NoChanges, current.map(|d| d.outputs).unwrap_or_default()));
+                        }
+                        other => other?,
+                    };
+                } else {
+                    if current.is_some() {
+                        // A REVIEW_IN_PROGRESS shell left by a create change set blocks CreateStack.
+                        self.delete_and_wait(stack).await?;
+                    }
+                    self.call(stack, "CreateStack", || self.cfn.create_stack(&input)).await?;
+                }
+                self.emit(Event::StackStarted { stack: stack.clone(), action });
+            }
+        }
+        let settled = self.wait_settled(stack, Some(&token), seen).await?;
+        match &settled.description {
+            Some(d) if d.status.is_good() => {
+                let outcome = if exists { Outcome::Updated } else { Outcome::Created };
+                Ok((outcome, d.outputs.clone()))
+            }
+            _ => Err(failed(stack, settled)),
+        }
+    }
+
+    /// Deletes a stack and waits until it is gone.
+    pub(crate) async fn delete_and_wait(&self, stack: &StackName) -> Result<(), Error> {
+        let token = self.next_token(stack, "delete");
+        let seen = self.event_cursor(stack).await?;
+        self.call(stack, "DeleteStack", || self.cfn.delete_stack(stack, Some(&token))).await?;
+        let settled = self.wait_settled(stack, Some(&token), seen).await?;
+        match &settled.description {
+            None => Ok(()),
+            Some(d) if d.status.as_str() == "DELETE_COMPLETE" => Ok(()),
+            Some(_) => Err(failed(stack, settled)),
+        }
+    }
+}

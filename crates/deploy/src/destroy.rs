@@ -1,0 +1,140 @@
+//! `Engine::destroy`: deletes stacks in reverse dependency order, one at a time, waiting for each;
+//! refuses while another stack still imports an export (naming the importer); applies the
+//! spec's pre-deletion parameters (e.g. lifting deletion protection) with the previous template.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::cloudformation::{StackDescription, StackInput, TemplateSource};
+use crate::engine::Engine;
+use crate::error::{ApiError, Error};
+use crate::events::{Event, Outcome, StackAction};
+use crate::names::StackName;
+use crate::order::dependency_order;
+use crate::spec::{Parameter, StackSpec};
+use crate::wait::failed;
+
+/// The result of a destroy, stacks in the order they were deleted.
+#[derive(Debug, Clone, Serialize)]
+pub struct DestroyReport {
+    /// `(stack, Deleted | AlreadyGone, duration)` per stack.
+    pub stacks: Vec<DestroyedStack>,
+}
+
+/// One deleted stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct DestroyedStack {
+    /// The stack.
+    pub stack: StackName,
+    /// `Deleted` or `AlreadyGone`.
+    pub outcome: Outcome,
+    /// How long it took.
+    #[serde(serialize_with = "crate::report::millis")]
+    pub duration: Duration,
+}
+
+impl Engine {
+    /// Deletes `specs` (dependents first). The caller has confirmed: this also applies each
+    /// spec's `parameters_before_delete` (e.g. switches off deletion protection) first.
+    pub async fn destroy(&self, specs: &[StackSpec]) -> Result<DestroyReport, Error> {
+        let mut order = dependency_order(specs)?;
+        order.reverse();
+        let doomed: HashSet<&StackName> = specs.iter().map(|s| &s.name).collect();
+        // Refuse before deleting anything if a stack outside the set still imports an export.
+        for &i in &order {
+            if let Some(d) = self.describe(&specs[i].name).await? {
+                self.check_imports(&d, &doomed).await?;
+            }
+        }
+        let mut stacks = Vec::new();
+        for i in order {
+            let spec = &specs[i];
+            let started = Instant::now();
+            let outcome = self.destroy_one(spec).await;
+            let duration = started.elapsed();
+            match outcome {
+                Ok(outcome) => {
+                    self.emit(Event::StackFinished { stack: spec.name.clone(), outcome, duration, outputs: Vec::new() });
+                    stacks.push(DestroyedStack { stack: spec.name.clone(), outcome, duration });
+                }
+                Err(e) => {
+                    let status = match &e {
+                        Error::StackFailed { status, .. } => Some(status.clone()),
+                        _ => None,
+                    };
+                    self.emit(Event::StackFailed { stack: spec.name.clone(), status, duration });
+                    return Err(e);
+                }
+            }
+        }
+        Ok(DestroyReport { stacks })
+    }
+
+    async fn destroy_one(&self, spec: &StackSpec) -> Result<Outcome, Error> {
+        let stack = &spec.name;
+        let Some(current) = self.settle_first(stack).await? else {
+            return Ok(Outcome::AlreadyGone);
+        };
+        // Stacks deleted before this one are gone, so any importer left is a real blocker.
+        self.check_imports(&current, &HashSet::new()).await?;
+        if !spec.parameters_before_delete.is_empty() && current.status.is_usable() {
+            self.prepare_delete(spec, &current).await?;
+        }
+        self.emit(Event::StackStarted { stack: stack.clone(), action: StackAction::Delete });
+        self.delete_and_wait(stack).await?;
+        Ok(Outcome::Deleted)
+    }
+
+    /// Fails with [`Error::ExportInUse`] if a stack not in `ignoring` imports one of the exports.
+    async fn check_imports(&self, stack: &StackDescription, ignoring: &HashSet<&StackName>) -> Result<(), Error> {
+        for export in stack.outputs.iter().filter_map(|o| o.export_name.as_ref()) {
+            let importers: Vec<StackName> = self
+                .call(&stack.name, "ListImports", || self.cfn.list_imports(export))
+                .await?
+                .into_iter()
+                .filter(|s| !ignoring.contains(s))
+                .collect();
+            if !importers.is_empty() {
+                return Err(Error::ExportInUse { stack: stack.name.clone(), export: export.clone(), importers });
+            }
+        }
+        Ok(())
+    }
+
+    /// UpdateStack with the previous template, the overriding parameters and every other parameter
+    /// kept, then waits. "No updates" means the parameters already had those values.
+    async fn prepare_delete(&self, spec: &StackSpec, current: &StackDescription) -> Result<(), Error> {
+        let stack = &spec.name;
+        let overrides = &spec.parameters_before_delete;
+        let mut parameters: Vec<Parameter> = current
+            .parameters
+            .iter()
+            .filter(|(k, _)| !overrides.iter().any(|o| &o.key == k))
+            .map(|(k, _)| Parameter::use_previous(k.clone()))
+            .collect();
+        parameters.extend(overrides.iter().cloned());
+        let token = self.next_token(stack, "prepare");
+        let input = StackInput {
+            stack: stack.clone(),
+            template: TemplateSource::UsePrevious,
+            parameters,
+            tags: spec.tags.clone(),
+            capabilities: spec.capabilities.clone(),
+            request_token: Some(token.clone()),
+        };
+        let seen = self.event_cursor(stack).await?;
+        match self.call(stack, "UpdateStack", || self.cfn.update_stack(&input)).await {
+            Err(Error::Api { source: ApiError::NoUpdates, .. }) => return Ok(()),
+            other => other?,
+        };
+        self.emit(Event::StackStarted { stack: stack.clone(), action: StackAction::PrepareDelete });
+        let settled = self.wait_settled(stack, Some(&token), seen).await?;
+        match &settled.description {
+            Some(d) if d.status.is_good() => Ok(()),
+            _ => Err(failed(stack, settled)),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The engine's errors: what went wrong, in words a user can act on. `ApiError` is what one
+//! CloudFormation call can fail with; `Error` is what an engine operation reports.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::guard::DataLossRisk;
+use crate::names::{ExportName, LogicalId, StackName};
+use crate::status::{ResourceStatus, StackStatus};
+
+/// How one CloudFormation call failed, classified so the engine can decide what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// `Throttling` / `Rate exceeded`: retried with backoff.
+    #[error("CloudFormation throttled the request: {message}")]
+    Throttling {
+        /// The service's message.
+        message: String,
+    },
+    /// The stack or change set does not exist.
+    #[error("not found: {message}")]
+    NotFound {
+        /// The service's message.
+        message: String,
+    },
+    /// `No updates are to be performed.`: a success for us.
+    #[error("no updates are to be performed")]
+    NoUpdates,
+    /// The stack already exists (`AlreadyExistsException`).
+    #[error("already exists: {message}")]
+    AlreadyExists {
+        /// The service's message.
+        message: String,
+    },
+    /// Any other error the service answered with (`ValidationError`, `InsufficientCapabilities`, ...).
+    #[error("{code}: {message}")]
+    Service {
+        /// The error code.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// The request never got an answer (network, credentials, timeout).
+    #[error("could not reach CloudFormation: {message}")]
+    Transport {
+        /// What happened.
+        message: String,
+    },
+    /// The answer lacked something it should always have.
+    #[error("unexpected response from {operation}: {detail}")]
+    UnexpectedResponse {
+        /// The API operation.
+        operation: &'static str,
+        /// What was missing or odd.
+        detail: String,
+    },
+}
+
+/// A resource that failed, with CloudFormation's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceFailure {
+    /// Its logical id.
+    pub logical_id: LogicalId,
+    /// Its type.
+    pub resource_type: String,
+    /// Its failed status (`CREATE_FAILED`, ...).
+    pub status: ResourceStatus,
+    /// CloudFormation's reason.
+    pub reason: String,
+}
+
+fn list_failures(failures: &[ResourceFailure]) -> String {
+    if failures.is_empty() {
+        return "no resource reported a failure".to_owned();
+    }
+    failures
+        .iter()
+        .map(|f| format!("{} ({}) {}: {}", f.logical_id, f.resource_type, f.status, f.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn list_risks(risks: &[DataLossRisk]) -> String {
+    risks.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+fn list_names(names: &[StackName]) -> String {
+    names.iter().map(StackName::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// What an engine operation reports when it cannot do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A CloudFormation call failed.
+    #[error("{operation} on {stack} failed: {source}")]
+    Api {
+        /// The API operation.
+        operation: &'static str,
+        /// The stack concerned.
+        stack: StackName,
+        /// The classified failure.
+        #[source]
+        source: ApiError,
+    },
+    /// An identifier broke AWS's rules.
+    #[error("invalid {kind} {value:?}: must be {rule}")]
+    InvalidName {
+        /// What kind of identifier.
+        kind: &'static str,
+        /// The value given.
+        value: String,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// The template body is not JSON the engine can read.
+    #[error("the template of {stack} is not valid JSON: {reason}")]
+    InvalidTemplate {
+        /// The stack.
+        stack: StackName,
+        /// The parser's message.
+        reason: String,
+    },
+    /// Stacks depend on each other in a circle.
+    #[error("the stacks depend on each other in a cycle: {}", list_names(stacks))]
+    DependencyCycle {
+        /// The stacks in the cycle.
+        stacks: Vec<StackName>,
+    },
+    /// CloudFormation refused to build the change set.
+    #[error("the change set for {stack} failed: {reason}")]
+    ChangeSetFailed {
+        /// The stack.
+        stack: StackName,
+        /// CloudFormation's status reason.
+        reason: String,
+    },
+    /// The operation failed; the stack was left in `status`.
+    #[error("{stack} failed and was left in {status}: {}. Next: {next_step}", list_failures(failures))]
+    StackFailed {
+        /// The stack.
+        stack: StackName,
+        /// The state it was left in.
+        status: StackStatus,
+        /// The first failing resources, oldest first.
+        failures: Vec<ResourceFailure>,
+        /// What the user can do now.
+        next_step: String,
+    },
+    /// A failed first create left the stack in ROLLBACK_COMPLETE: it must be deleted and re-created.
+    #[error(
+        "{stack} is in ROLLBACK_COMPLETE after a failed first create; it must be deleted and re-created (confirm to let the deployer do it)"
+    )]
+    NeedsRecreate {
+        /// The stack.
+        stack: StackName,
+    },
+    /// The stack is in a state no operation can start from.
+    #[error("{stack} is in {status}, which needs manual attention: {hint}")]
+    Blocked {
+        /// The stack.
+        stack: StackName,
+        /// Its state.
+        status: StackStatus,
+        /// What to do.
+        hint: String,
+    },
+    /// Waiting took longer than the configured timeout. CloudFormation carries on regardless.
+    #[error("gave up waiting for {stack} after {}s (still {status}); CloudFormation carries on: re-run to attach and wait", waited.as_secs())]
+    Timeout {
+        /// The stack.
+        stack: StackName,
+        /// How long we waited.
+        waited: Duration,
+        /// Its status when we gave up.
+        status: StackStatus,
+    },
+    /// The plan would replace or delete protected resources.
+    #[error("refusing a change that loses data: {}. Re-run with --allow-data-loss to accept it", list_risks(risks))]
+    DataLoss {
+        /// What would be lost and why it matters.
+        risks: Vec<DataLossRisk>,
+    },
+    /// Another stack still imports one of this stack's exports.
+    #[error("cannot delete {stack}: its export {export} is still imported by {}; delete those first", list_names(importers))]
+    ExportInUse {
+        /// The stack to delete.
+        stack: StackName,
+        /// The export still in use.
+        export: ExportName,
+        /// Who imports it.
+        importers: Vec<StackName>,
+    },
+    /// A stack was not deployed because a stack it depends on failed.
+    #[error("{stack} was not deployed because {dependency} failed")]
+    DependencyFailed {
+        /// The skipped stack.
+        stack: StackName,
+        /// The failed dependency.
+        dependency: StackName,
+    },
+    /// Several stacks failed independently (parallel work); each is reported.
+    #[error("{} stacks failed: {}", errors.len(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))]
+    Several {
+        /// Each failure.
+        errors: Vec<Error>,
+    },
+    /// The plan given to `deploy` does not match the specs.
+    #[error("the plan does not cover {stack}; plan again")]
+    NotPlanned {
+        /// The stack missing from the plan.
+        stack: StackName,
+    },
+    /// A background task died (a bug, not a CloudFormation problem).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Wraps an API failure with the operation and stack it concerns.
+    pub fn api(operation: &'static str, stack: &StackName, source: ApiError) -> Self {
+        Self::Api { operation, stack: stack.clone(), source }
+    }
+}

@@ -1,0 +1,152 @@
+//! Progress events. The engine never prints: it pushes each event into a caller-supplied
+//! [`EventSink`], and the CLI decides whether that becomes a progress bar, a plain line or JSON.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::report::millis;
+
+use crate::cloudformation::{StackEvent, StackOutput};
+use crate::names::{ChangeSetId, StackName};
+use crate::status::StackStatus;
+
+/// What the engine is doing to a stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackAction {
+    /// Creating it.
+    Create,
+    /// Updating it.
+    Update,
+    /// Deleting it.
+    Delete,
+    /// Deleting it after a failed first create, then creating it again.
+    Recreate,
+    /// Applying pre-deletion parameters (e.g. lifting deletion protection).
+    PrepareDelete,
+}
+
+/// How a stack operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The stack was created.
+    Created,
+    /// The stack was updated.
+    Updated,
+    /// Nothing to do: a success.
+    NoChanges,
+    /// The stack was deleted.
+    Deleted,
+    /// The stack did not exist: nothing to delete.
+    AlreadyGone,
+}
+
+/// One progress event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The stack is busy with an operation started elsewhere (or before a Ctrl-C): waiting for it.
+    WaitingForInProgress {
+        /// The stack.
+        stack: StackName,
+        /// Its current status.
+        status: StackStatus,
+    },
+    /// A change set is being computed.
+    ChangeSetCreating {
+        /// The stack.
+        stack: StackName,
+        /// The change set.
+        change_set: ChangeSetId,
+    },
+    /// An operation started.
+    StackStarted {
+        /// The stack.
+        stack: StackName,
+        /// What is being done.
+        action: StackAction,
+    },
+    /// A resource changed status.
+    Resource {
+        /// The stack.
+        stack: StackName,
+        /// The event as CloudFormation reported it.
+        event: StackEvent,
+    },
+    /// The operation ended well.
+    StackFinished {
+        /// The stack.
+        stack: StackName,
+        /// How it ended.
+        outcome: Outcome,
+        /// How long the engine spent on the stack (milliseconds in JSON).
+        #[serde(serialize_with = "millis")]
+        duration: Duration,
+        /// The stack's outputs afterwards (empty after a delete).
+        outputs: Vec<StackOutput>,
+    },
+    /// The operation failed; the error returned says why.
+    StackFailed {
+        /// The stack.
+        stack: StackName,
+        /// The state it was left in, when known.
+        status: Option<StackStatus>,
+        /// How long it ran (milliseconds in JSON).
+        #[serde(serialize_with = "millis")]
+        duration: Duration,
+    },
+    /// CloudFormation throttled a call; the engine waits and retries.
+    Throttled {
+        /// The stack concerned.
+        stack: StackName,
+        /// The API operation.
+        operation: String,
+        /// How long the engine waits before retrying (milliseconds in JSON).
+        #[serde(serialize_with = "millis")]
+        retry_in: Duration,
+    },
+}
+
+/// Receives the engine's events. Called from several tasks at once, so it must be thread-safe
+/// and quick (hand slow work to another thread).
+pub trait EventSink: Send + Sync {
+    /// Receives one event.
+    fn emit(&self, event: &Event);
+}
+
+/// Drops every event.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullSink;
+
+impl EventSink for NullSink {
+    fn emit(&self, _event: &Event) {}
+}
+
+/// Keeps every event in memory: for tests, and for callers that render after the fact.
+#[derive(Debug, Default)]
+pub struct CollectingSink {
+    events: Mutex<Vec<Event>>,
+}
+
+impl CollectingSink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of the events received so far, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+impl EventSink for CollectingSink {
+    fn emit(&self, event: &Event) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push(event.clone());
+        }
+    }
+}

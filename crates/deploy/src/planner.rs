@@ -1,0 +1,208 @@
+//! `Engine::plan`: settles running operations, then makes one change set per stack (with property
+//! values) or, when a change set cannot be made yet, reads the template; recognises "no changes";
+//! assesses data-loss risks. Also `Engine::discard`, which cleans up an unexecuted plan.
+
+use std::collections::HashMap;
+
+use crate::cloudformation::{ChangeSetKind, ResourceChange, StackInput, TemplateSource};
+use crate::diff;
+use crate::engine::Engine;
+use crate::error::{ApiError, Error};
+use crate::events::Event;
+use crate::guard;
+use crate::names::{ChangeSetId, RequestToken, StackName};
+use crate::order::dependency_order;
+use crate::plan::{Method, Plan, PlanAction, StackPlan};
+use crate::spec::StackSpec;
+use crate::wait::next_step;
+
+/// The SDK input for a spec.
+pub(crate) fn stack_input(spec: &StackSpec, token: Option<RequestToken>) -> StackInput {
+    StackInput {
+        stack: spec.name.clone(),
+        template: TemplateSource::Body(spec.template_body.clone()),
+        parameters: spec.parameters.clone(),
+        tags: spec.tags.clone(),
+        capabilities: spec.capabilities.clone(),
+        request_token: token,
+    }
+}
+
+impl Engine {
+    /// Plans `specs` (in any order: they are sorted by dependency). Waits first for any
+    /// operation already running on a stack. Change sets made here are executed by [`Engine::deploy`]
+    /// or removed by [`Engine::discard`].
+    pub async fn plan(&self, specs: &[StackSpec], method: Method) -> Result<Plan, Error> {
+        let order = dependency_order(specs)?;
+        let mut stacks: Vec<StackPlan> = Vec::new();
+        let mut ordered = Vec::new();
+        let mut created_here: HashMap<StackName, bool> = HashMap::new();
+        for i in order {
+            let spec = &specs[i];
+            let mut plan = self.plan_one(spec, method, &created_here).await?;
+            plan.risks = guard::assess(spec, &plan.changes);
+            created_here.insert(spec.name.clone(), matches!(plan.action, PlanAction::Create | PlanAction::Recreate));
+            tracing::debug!(stack = %spec.name, action = ?plan.action, changes = plan.changes.len(), "planned");
+            stacks.push(plan);
+            ordered.push(spec.clone());
+        }
+        Ok(Plan { method, stacks, specs: ordered })
+    }
+
+    async fn plan_one(
+        &self,
+        spec: &StackSpec,
+        method: Method,
+        created_here: &HashMap<StackName, bool>,
+    ) -> Result<StackPlan, Error> {
+        let current = self.settle_first(&spec.name).await?;
+        let status = current.map(|d| d.status).filter(|s| !s.is_review() && s.as_str() != "DELETE_COMPLETE");
+        let from_template = |action| -> Result<StackPlan, Error> {
+            Ok(StackPlan {
+                stack: spec.name.clone(),
+                action,
+                current_status: status.clone(),
+                changes: diff::from_template(&spec.name, &spec.template_body)?,
+                change_set: None,
+                from_template: true,
+                risks: Vec::new(),
+            })
+        };
+        match &status {
+            Some(s) if s.needs_recreate() => from_template(PlanAction::Recreate),
+            Some(s) if s.is_blocked() => Err(Error::Blocked {
+                stack: spec.name.clone(),
+                status: s.clone(),
+                hint: next_step(&spec.name, s),
+            }),
+            Some(_) => {
+                let made = self.make_change_set(spec, ChangeSetKind::Update).await?;
+                let Some((id, changes)) = made else {
+                    return Ok(StackPlan {
+                        stack: spec.name.clone(),
+                        action: PlanAction::NoChanges,
+                        current_status: status.clone(),
+                        changes: Vec::new(),
+                        change_set: None,
+                        from_template: false,
+                        risks: Vec::new(),
+                    });
+                };
+                let change_set = match method {
+                    Method::ChangeSet => Some(id),
+                    Method::Direct => {
+                        // Only a preview: the update itself goes through UpdateStack.
+                        self.drop_change_set(&spec.name, &id).await;
+                        None
+                    }
+                };
+                Ok(StackPlan {
+                    stack: spec.name.clone(),
+                    action: PlanAction::Update,
+                    current_status: status.clone(),
+                    changes: changes.iter().map(diff::planned).collect(),
+                    change_set,
+                    from_template: false,
+                    risks: Vec::new(),
+                })
+            }
+            None => {
+                let mut deps_exist = true;
+                for dep in &spec.depends_on {
+                    let exists = match created_here.get(dep) {
+                        Some(created) => !created,
+                        None => self.describe(dep).await?.is_some_and(|d| d.status.is_usable()),
+                    };
+                    deps_exist &= exists;
+                }
+                // A create change set would leave a REVIEW_IN_PROGRESS stack behind for the direct
+                // method, and cannot resolve imports of stacks not yet created: read the template.
+                if method == Method::Direct || !deps_exist {
+                    return from_template(PlanAction::Create);
+                }
+                let made = self.make_change_set(spec, ChangeSetKind::Create).await?;
+                let (id, changes) = made.ok_or_else(|| Error::ChangeSetFailed {
+                    stack: spec.name.clone(),
+                    reason: "CloudFormation reported no changes for a stack that does not exist".to_owned(),
+                })?;
+                Ok(StackPlan {
+                    stack: spec.name.clone(),
+                    action: PlanAction::Create,
+                    current_status: None,
+                    changes: changes.iter().map(diff::planned).collect(),
+                    change_set: Some(id),
+                    from_template: false,
+                    risks: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Creates a change set and waits until it is computed. `None` means "no changes"
+    /// (CloudFormation reports an empty change set as FAILED; it is deleted again).
+    pub(crate) async fn make_change_set(
+        &self,
+        spec: &StackSpec,
+        kind: ChangeSetKind,
+    ) -> Result<Option<(ChangeSetId, Vec<ResourceChange>)>, Error> {
+        let stack = &spec.name;
+        let name = self.next_token(stack, "cs");
+        let input = stack_input(spec, None);
+        let id = self
+            .call(stack, "CreateChangeSet", || self.cfn.create_change_set(&input, name.as_str(), kind))
+            .await?;
+        self.emit(Event::ChangeSetCreating { stack: stack.clone(), change_set: id.clone() });
+        let started = tokio::time::Instant::now();
+        loop {
+            let description =
+                self.call(stack, "DescribeChangeSet", || self.cfn.describe_change_set(stack, &id)).await?;
+            if description.is_empty_change() {
+                self.drop_change_set(stack, &id).await;
+                return Ok(None);
+            }
+            match description.status.as_str() {
+                "CREATE_COMPLETE" => return Ok(Some((id, description.changes))),
+                _ if description.is_pending() => {}
+                _ => {
+                    return Err(Error::ChangeSetFailed {
+                        stack: stack.clone(),
+                        reason: description.status_reason.unwrap_or(description.status),
+                    });
+                }
+            }
+            if started.elapsed() >= self.options.timeout {
+                return Err(Error::ChangeSetFailed {
+                    stack: stack.clone(),
+                    reason: format!("still {} after {}s", description.status, started.elapsed().as_secs()),
+                });
+            }
+            tokio::time::sleep(self.options.poll_interval).await;
+        }
+    }
+
+    /// Deletes a change set we no longer need; failing to is only worth a debug line.
+    pub(crate) async fn drop_change_set(&self, stack: &StackName, id: &ChangeSetId) {
+        if let Err(e) = self.call(stack, "DeleteChangeSet", || self.cfn.delete_change_set(stack, id)).await {
+            tracing::debug!(%stack, change_set = %id, error = %e, "could not delete change set");
+        }
+    }
+
+    /// Cleans up a plan the user declined: deletes its change sets, and the empty
+    /// `REVIEW_IN_PROGRESS` stacks that create change sets leave behind.
+    pub async fn discard(&self, plan: &Plan) -> Result<(), Error> {
+        for stack_plan in &plan.stacks {
+            let Some(id) = &stack_plan.change_set else { continue };
+            let stack = &stack_plan.stack;
+            self.drop_change_set(stack, id).await;
+            if stack_plan.action == PlanAction::Create
+                && self.describe(stack).await?.is_some_and(|d| d.status.is_review())
+            {
+                match self.call(stack, "DeleteStack", || self.cfn.delete_stack(stack, None)).await {
+                    Ok(()) | Err(Error::Api { source: ApiError::NotFound { .. }, .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! What the caller asks the engine to deploy: one `StackSpec` per stack, built from a rendered
+//! template and the stack's metadata. The engine knows nothing else about the stacks.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::names::{LogicalId, StackName};
+
+/// One input parameter of a stack. Not `Serialize`, so a secret cannot leak into JSON output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Parameter {
+    /// The parameter's key in the template.
+    pub key: String,
+    /// The value to send.
+    pub value: ParameterValue,
+    /// `NoEcho` parameters: their value never reaches a log, an event or an error message.
+    pub sensitive: bool,
+}
+
+impl Parameter {
+    /// A plain parameter with a value.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self { key: key.into(), value: ParameterValue::Value(value.into()), sensitive: false }
+    }
+
+    /// A parameter whose value must never be shown.
+    pub fn sensitive(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self { sensitive: true, ..Self::new(key, value) }
+    }
+
+    /// Keeps the value the stack already has.
+    pub fn use_previous(key: impl Into<String>) -> Self {
+        Self { key: key.into(), value: ParameterValue::UsePrevious, sensitive: false }
+    }
+
+    /// The value as it may be shown to a user: `****` for sensitive ones.
+    pub fn shown_value(&self) -> String {
+        match (&self.value, self.sensitive) {
+            (_, true) => "****".to_owned(),
+            (ParameterValue::Value(v), false) => v.clone(),
+            (ParameterValue::UsePrevious, false) => "(previous value)".to_owned(),
+        }
+    }
+}
+
+// Hand-written so that `{:?}` in a tracing line can never print a secret.
+impl fmt::Debug for Parameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parameter")
+            .field("key", &self.key)
+            .field("value", &self.shown_value())
+            .field("sensitive", &self.sensitive)
+            .finish()
+    }
+}
+
+/// A parameter's value: a new one, or the one the stack already has.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ParameterValue {
+    /// Send this value.
+    Value(String),
+    /// `UsePreviousValue`: keep what the deployed stack has.
+    UsePrevious,
+}
+
+/// A stack tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    /// Tag key.
+    pub key: String,
+    /// Tag value.
+    pub value: String,
+}
+
+/// A resource whose replacement or deletion loses data, with the reason the user will read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProtectedResource {
+    /// The resource's logical id in the template.
+    pub logical_id: LogicalId,
+    /// Why losing it matters, e.g. "the PostgreSQL instance holding every task".
+    pub reason: String,
+}
+
+/// Everything the engine needs to deploy one stack.
+#[derive(Debug, Clone)]
+pub struct StackSpec {
+    /// The stack's name.
+    pub name: StackName,
+    /// The rendered template, as JSON.
+    pub template_body: String,
+    /// Input parameters.
+    pub parameters: Vec<Parameter>,
+    /// Stack tags.
+    pub tags: Vec<Tag>,
+    /// Stacks whose exports this one imports: deployed before it, destroyed after it.
+    pub depends_on: Vec<StackName>,
+    /// Resources the data-loss guard protects.
+    pub protected: Vec<ProtectedResource>,
+    /// Parameters applied with an update (previous template) right before the stack is deleted,
+    /// e.g. switching off the database's deletion protection once the user confirmed.
+    pub parameters_before_delete: Vec<Parameter>,
+    /// Capabilities acknowledged (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM` by default).
+    pub capabilities: Vec<String>,
+}
+
+impl StackSpec {
+    /// A spec with no parameters, tags, dependencies or protected resources, and the IAM capabilities.
+    pub fn new(name: StackName, template_body: impl Into<String>) -> Self {
+        Self {
+            name,
+            template_body: template_body.into(),
+            parameters: Vec::new(),
+            tags: Vec::new(),
+            depends_on: Vec::new(),
+            protected: Vec::new(),
+            parameters_before_delete: Vec::new(),
+            capabilities: vec!["CAPABILITY_IAM".to_owned(), "CAPABILITY_NAMED_IAM".to_owned()],
+        }
+    }
+
+    /// Adds a parameter.
+    pub fn parameter(mut self, parameter: Parameter) -> Self {
+        self.parameters.push(parameter);
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.push(Tag { key: key.into(), value: value.into() });
+        self
+    }
+
+    /// Declares that this stack imports exports of `stack`.
+    pub fn depends_on(mut self, stack: StackName) -> Self {
+        self.depends_on.push(stack);
+        self
+    }
+
+    /// Protects a resource from replacement or deletion.
+    pub fn protect(mut self, logical_id: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.protected.push(ProtectedResource {
+            logical_id: LogicalId::new(logical_id),
+            reason: reason.into(),
+        });
+        self
+    }
+
+    /// Adds a parameter applied (with the previous template) before the stack is deleted.
+    pub fn before_delete(mut self, parameter: Parameter) -> Self {
+        self.parameters_before_delete.push(parameter);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_values_never_show() {
+        let p = Parameter::sensitive("Password", "hunter2");
+        assert!(!format!("{p:?}").contains("hunter2"));
+        assert_eq!(p.shown_value(), "****");
+    }
+}
