@@ -5,6 +5,7 @@
 use cfn_template::{Template, TemplateError};
 
 use crate::naming::{Naming, StackRole};
+use crate::rules::RenderedStack;
 use crate::settings::Settings;
 use crate::{application, database, network};
 
@@ -74,6 +75,19 @@ impl Architecture {
             settings: settings.clone(),
             stacks,
         })
+    }
+
+    /// Every stack rendered to JSON values, as `rules::check` takes them.
+    pub fn rendered(&self) -> Result<Vec<RenderedStack>, TemplateError> {
+        self.stacks
+            .iter()
+            .map(|s| {
+                Ok(RenderedStack {
+                    name: s.name.clone(),
+                    template: s.template.to_value()?,
+                })
+            })
+            .collect()
     }
 
     /// The stack with this role.

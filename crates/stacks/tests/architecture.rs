@@ -1,0 +1,288 @@
+//! The rendered templates hold the architecture: every fact the seed README states, plus the
+//! modernisations (any region, several environments, generated password, IMDSv2, no SSH).
+
+mod common;
+
+use common::{default_stacks, rendered, resources_of_type, stack};
+use serde_json::{Value, json};
+use techchallenge_stacks::rules;
+use techchallenge_stacks::{Architecture, Overrides, Settings};
+
+#[test]
+fn the_default_architecture_passes_every_rule() {
+    let violations = rules::check(&default_stacks());
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+#[test]
+fn network_has_one_vpc_and_two_public_and_two_private_subnets_in_two_azs() {
+    let stacks = default_stacks();
+    let net = stack(&stacks, "-network");
+    assert_eq!(resources_of_type(net, "AWS::EC2::VPC").len(), 1);
+    let subnets = resources_of_type(net, "AWS::EC2::Subnet");
+    assert_eq!(subnets.len(), 4);
+    for (prefix, az_expected) in [
+        ("PublicSubnetA", "0"),
+        ("PublicSubnetB", "1"),
+        ("PrivateSubnetA", "0"),
+        ("PrivateSubnetB", "1"),
+    ] {
+        let subnet = &net["Resources"][prefix]["Properties"];
+        assert_eq!(
+            subnet["AvailabilityZone"],
+            json!({"Fn::Select": [az_expected, {"Fn::GetAZs": ""}]}),
+            "{prefix}"
+        );
+    }
+    // Public subnets route to the internet gateway; private ones have no route out.
+    let routes = resources_of_type(net, "AWS::EC2::Route");
+    assert_eq!(routes.len(), 1);
+    assert_eq!(
+        routes[0].1["Properties"]["RouteTableId"],
+        json!({"Ref": "PublicRouteTable"})
+    );
+    for (id, table) in [
+        ("PublicSubnetA", "PublicRouteTable"),
+        ("PublicSubnetB", "PublicRouteTable"),
+        ("PrivateSubnetA", "PrivateRouteTable"),
+        ("PrivateSubnetB", "PrivateRouteTable"),
+    ] {
+        let assoc = &net["Resources"][format!("{id}RouteTableAssociation")]["Properties"];
+        assert_eq!(assoc["RouteTableId"], json!({"Ref": table}));
+    }
+}
+
+#[test]
+fn database_is_private_multi_az_encrypted_backed_up_and_protected() {
+    let stacks = default_stacks();
+    let db_stack = stack(&stacks, "-database");
+    let db = &db_stack["Resources"]["Database"];
+    let p = &db["Properties"];
+    assert_eq!(p["Engine"], "postgres");
+    assert_eq!(p["MultiAZ"], true);
+    assert_eq!(p["PubliclyAccessible"], false);
+    assert_eq!(p["StorageEncrypted"], true);
+    assert!(p["BackupRetentionPeriod"].as_u64().unwrap_or(0) >= 1);
+    assert_eq!(
+        p["DeletionProtection"],
+        json!({"Ref": "DeletionProtection"})
+    );
+    assert_eq!(
+        db_stack["Parameters"]["DeletionProtection"]["Default"],
+        "true"
+    );
+    assert_eq!(db["DeletionPolicy"], "Snapshot");
+    assert_eq!(db["UpdateReplacePolicy"], "Snapshot");
+    let group = &db_stack["Resources"]["DatabaseSubnetGroup"]["Properties"]["SubnetIds"];
+    assert_eq!(
+        group,
+        &json!([
+            {"Fn::ImportValue": "techchallenge-dev-network-PrivateSubnetA"},
+            {"Fn::ImportValue": "techchallenge-dev-network-PrivateSubnetB"}
+        ])
+    );
+}
+
+#[test]
+fn the_master_password_is_generated_by_aws_and_only_referenced() {
+    let stacks = default_stacks();
+    let db_stack = stack(&stacks, "-database");
+    let secret = &db_stack["Resources"]["DatabaseSecret"]["Properties"]["GenerateSecretString"];
+    assert_eq!(secret["GenerateStringKey"], "password");
+    let password = &db_stack["Resources"]["Database"]["Properties"]["MasterUserPassword"];
+    assert_eq!(
+        password,
+        &json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "DatabaseSecret"}, ":SecretString:password}}"]]})
+    );
+    for s in &stacks {
+        // No parameter may carry a password, and no NoEcho trick is needed.
+        let params = s.template["Parameters"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            params
+                .keys()
+                .all(|k| !k.to_lowercase().contains("password")),
+            "{}",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn application_has_an_internet_facing_alb_a_3000_target_group_and_an_asg_across_both_azs() {
+    let stacks = default_stacks();
+    let app = stack(&stacks, "-application");
+    let r = &app["Resources"];
+    let alb = &r["LoadBalancer"]["Properties"];
+    assert_eq!(alb["Scheme"], "internet-facing");
+    let public = json!([
+        {"Fn::ImportValue": "techchallenge-dev-network-PublicSubnetA"},
+        {"Fn::ImportValue": "techchallenge-dev-network-PublicSubnetB"}
+    ]);
+    assert_eq!(alb["Subnets"], public);
+    let tg = &r["TargetGroup"]["Properties"];
+    assert_eq!(tg["Port"], 3000);
+    assert_eq!(tg["HealthCheckPath"], "/healthcheck/");
+    let listener = &r["HttpListener"]["Properties"];
+    assert_eq!(listener["Port"], 80);
+    assert_eq!(
+        listener["DefaultActions"][0]["TargetGroupArn"],
+        json!({"Ref": "TargetGroup"})
+    );
+    let asg = &r["AppGroup"];
+    let p = &asg["Properties"];
+    assert_eq!(p["VPCZoneIdentifier"], public);
+    assert!(
+        p["MinSize"]
+            .as_str()
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0)
+            >= 2
+    );
+    assert_eq!(p["HealthCheckType"], "ELB");
+    assert!(p["HealthCheckGracePeriod"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(
+        p["LaunchTemplate"]["Version"],
+        json!({"Fn::GetAtt": ["LaunchTemplate", "LatestVersionNumber"]})
+    );
+    assert_eq!(
+        asg["UpdatePolicy"]["AutoScalingRollingUpdate"]["WaitOnResourceSignals"],
+        true
+    );
+    let policies = resources_of_type(app, "AWS::AutoScaling::ScalingPolicy");
+    assert_eq!(policies.len(), 1);
+    assert_eq!(
+        policies[0].1["Properties"]["PolicyType"],
+        "TargetTrackingScaling"
+    );
+    // No launch configuration (new accounts cannot create them).
+    assert!(resources_of_type(app, "AWS::AutoScaling::LaunchConfiguration").is_empty());
+}
+
+#[test]
+fn instances_use_imdsv2_ssm_and_no_ssh_key() {
+    let stacks = default_stacks();
+    let app = stack(&stacks, "-application");
+    let data = &app["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"];
+    assert_eq!(data["MetadataOptions"]["HttpTokens"], "required");
+    assert!(data.get("KeyName").is_none());
+    assert_eq!(data["ImageId"], json!({"Ref": "ImageId"}));
+    assert_eq!(
+        app["Parameters"]["ImageId"]["Type"],
+        "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+    );
+    let role = &app["Resources"]["InstanceRole"]["Properties"];
+    assert_eq!(
+        role["ManagedPolicyArns"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}])
+    );
+    // Least privilege: each inline statement names its resources, never "*".
+    let text = serde_json::to_string(&role["Policies"]).unwrap_or_default();
+    assert!(!text.contains("\"*\""), "{text}");
+    let everything = serde_json::to_string(&stacks.iter().map(|s| &s.template).collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert!(!everything.contains("\"FromPort\":22"));
+}
+
+#[test]
+fn templates_hold_no_region_specific_ids() {
+    for s in default_stacks() {
+        let text = serde_json::to_string(&s.template).unwrap_or_default();
+        for bad in ["us-east-1", "ap-southeast-2", "us-east-1a"] {
+            assert!(!text.contains(bad), "{} contains {bad}", s.name);
+        }
+        // A hard-coded id looks like PREFIX-<8 or 17 hex digits>.
+        for prefix in ["ami-", "subnet-", "vpc-", "sg-"] {
+            for (at, _) in text.match_indices(prefix) {
+                let id: String = text[at + prefix.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_hexdigit)
+                    .collect();
+                assert!(id.len() < 8, "{} contains the id {prefix}{id}", s.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn environments_live_side_by_side() {
+    let staging = Settings::default()
+        .with_overrides(Overrides {
+            environment: Some("staging".into()),
+            ..Overrides::default()
+        })
+        .unwrap_or_default();
+    let a = Architecture::new(&Settings::default()).map(|a| a.stacks);
+    let b = Architecture::new(&staging).map(|a| a.stacks);
+    let (Ok(a), Ok(b)) = (a, b) else {
+        panic!("both must render")
+    };
+    for (x, y) in a.iter().zip(&b) {
+        assert_ne!(x.name, y.name);
+        assert!(y.name.contains("staging"));
+        let (Ok(tx), Ok(ty)) = (x.template.to_value(), y.template.to_value()) else {
+            panic!("render")
+        };
+        let names = |t: &Value| -> Vec<String> {
+            t["Outputs"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, o)| o["Export"]["Name"].as_str().map(str::to_owned))
+                .collect()
+        };
+        for (ex, ey) in names(&tx).iter().zip(names(&ty)) {
+            assert_ne!(ex, &ey);
+            assert!(ey.contains("staging"), "{ey}");
+        }
+    }
+    let app = rendered(&staging);
+    let text = serde_json::to_string(&app.iter().map(|s| &s.template).collect::<Vec<_>>())
+        .unwrap_or_default();
+    for named in [
+        "tc-staging-alb",
+        "techchallenge-staging-database",
+        "techchallenge/staging/database-master",
+        "techchallenge-staging-app",
+    ] {
+        assert!(text.contains(named), "{named}");
+    }
+}
+
+#[test]
+fn https_option_adds_a_tls_listener_and_redirects_80() {
+    let settings = Settings::default()
+        .with_overrides(Overrides {
+            certificate_arn: Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into()),
+            ..Overrides::default()
+        })
+        .unwrap_or_default();
+    let stacks = rendered(&settings);
+    assert!(rules::check(&stacks).is_empty());
+    let app = stack(&stacks, "-application");
+    let https = &app["Resources"]["HttpsListener"]["Properties"];
+    assert_eq!(https["Port"], 443);
+    assert_eq!(https["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    let http = &app["Resources"]["HttpListener"]["Properties"]["DefaultActions"][0];
+    assert_eq!(http["Type"], "redirect");
+    assert_eq!(http["RedirectConfig"]["Protocol"], "HTTPS");
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let a = serde_json::to_string(
+        &default_stacks()
+            .iter()
+            .map(|s| &s.template)
+            .collect::<Vec<_>>(),
+    );
+    let b = serde_json::to_string(
+        &default_stacks()
+            .iter()
+            .map(|s| &s.template)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(a.ok(), b.ok());
+}

@@ -1,0 +1,167 @@
+//! A broken template is refused by the rule it breaks, naming the stack and resource.
+
+mod common;
+
+use common::{default_stacks, stack_mut};
+use serde_json::json;
+use techchallenge_stacks::rules::{self, Violation};
+
+fn broken(suffix: &str, change: impl FnOnce(&mut serde_json::Value)) -> Vec<Violation> {
+    let mut stacks = default_stacks();
+    change(stack_mut(&mut stacks, suffix));
+    rules::check(&stacks)
+}
+
+fn assert_refused(violations: &[Violation], rule: &str, resource: &str) {
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.rule == rule && v.resource == resource),
+        "expected [{rule}] on {resource}, got {violations:#?}"
+    );
+}
+
+#[test]
+fn app_port_open_to_the_world_is_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["InstanceSecurityGroup"]["Properties"]["SecurityGroupIngress"] = json!([{"IpProtocol": "tcp", "FromPort": 3000, "ToPort": 3000, "CidrIp": "0.0.0.0/0", "Description": "oops"}]);
+    });
+    assert_refused(&v, "world-ingress", "InstanceSecurityGroup");
+    assert_refused(&v, "app-port-from-alb", "InstanceSecurityGroup");
+    let text = v
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("[world-ingress] techchallenge-dev-application/InstanceSecurityGroup: admits tcp port 3000 from anywhere"), "{text}");
+}
+
+#[test]
+fn ssh_from_anywhere_is_refused_even_on_the_load_balancer() {
+    let v = broken("-application", |t| {
+        let ssh = json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0", "Description": "ssh"});
+        if let Some(rules) =
+            t["Resources"]["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+                .as_array_mut()
+        {
+            rules.push(ssh);
+        }
+    });
+    assert_refused(&v, "world-ingress", "LoadBalancerSecurityGroup");
+}
+
+#[test]
+fn database_open_to_the_vpc_is_refused() {
+    let v = broken("-database", |t| {
+        t["Resources"]["DatabaseIngressFromClients"]["Properties"] = json!({
+            "GroupId": {"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]},
+            "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "CidrIp": "10.0.0.0/16",
+            "Description": "whole VPC"
+        });
+    });
+    assert_refused(&v, "db-port-from-instances", "DatabaseIngressFromClients");
+}
+
+#[test]
+fn instance_port_from_the_database_group_is_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["InstanceIngressFromLoadBalancer"]["Properties"]["SourceSecurityGroupId"] =
+            json!({"Fn::ImportValue": "techchallenge-dev-database-DatabaseClientSecurityGroup"});
+    });
+    assert_refused(&v, "app-port-from-alb", "InstanceIngressFromLoadBalancer");
+}
+
+#[test]
+fn rules_without_descriptions_are_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["InstanceIngressFromLoadBalancer"]["Properties"]["Description"] = json!("");
+    });
+    assert_refused(&v, "rule-description", "InstanceIngressFromLoadBalancer");
+}
+
+#[test]
+fn a_public_or_unprotected_database_is_refused() {
+    let v = broken("-database", |t| {
+        let db = &mut t["Resources"]["Database"];
+        db["Properties"]["PubliclyAccessible"] = json!(true);
+        db["Properties"]["StorageEncrypted"] = json!(false);
+        db["Properties"]["MultiAZ"] = json!(false);
+        db["Properties"]["BackupRetentionPeriod"] = json!(0);
+        db["Properties"]["DeletionProtection"] = json!(false);
+        db["DeletionPolicy"] = json!("Delete");
+    });
+    let on_db: Vec<_> = v
+        .iter()
+        .filter(|x| x.rule == "database-private" && x.resource == "Database")
+        .collect();
+    assert_eq!(on_db.len(), 6, "{on_db:#?}");
+}
+
+#[test]
+fn a_plain_text_password_is_refused() {
+    let v = broken("-database", |t| {
+        t["Resources"]["Database"]["Properties"]["MasterUserPassword"] = json!("hunter2hunter2");
+    });
+    assert_refused(&v, "no-plaintext-secret", "Database");
+    let v = broken("-database", |t| {
+        t["Resources"]["Database"]["Properties"]["MasterUserPassword"] =
+            json!({"Ref": "DeletionProtection"});
+    });
+    assert_refused(&v, "no-plaintext-secret", "Database");
+}
+
+#[test]
+fn an_import_nobody_exports_is_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["TargetGroup"]["Properties"]["VpcId"] =
+            json!({"Fn::ImportValue": "techchallenge-dev-network-VpcIdd"});
+    });
+    assert_refused(&v, "imports-exported", "TargetGroup");
+}
+
+#[test]
+fn a_duplicated_export_is_refused() {
+    let v = broken("-database", |t| {
+        t["Outputs"]["Copy"] =
+            json!({"Value": "x", "Export": {"Name": "techchallenge-dev-network-VpcId"}});
+    });
+    assert_refused(&v, "unique-exports", "Copy");
+}
+
+#[test]
+fn imdsv1_is_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["MetadataOptions"]["HttpTokens"] =
+            json!("optional");
+    });
+    assert_refused(&v, "imdsv2", "LaunchTemplate");
+}
+
+#[test]
+fn a_missing_world_listener_rule_is_reported() {
+    let v = broken("-application", |t| {
+        t["Resources"]["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"] =
+            json!([]);
+    });
+    assert!(
+        v.iter()
+            .any(|x| x.rule == "world-ingress" && x.resource == "(missing)"),
+        "{v:#?}"
+    );
+}
+
+#[test]
+fn a_dangling_reference_in_a_rendered_template_is_refused() {
+    let mut stacks = default_stacks();
+    stack_mut(&mut stacks, "-network")["Resources"]["PublicDefaultRoute"]["Properties"]["GatewayId"] =
+        json!({"Ref": "InternetGatewayy"});
+    let err = cfn_template::check_references(&stacks[0].template)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "resource PublicDefaultRoute refers to InternetGatewayy, which is not a parameter or resource of this template"
+        )
+    );
+}
