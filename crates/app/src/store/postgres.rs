@@ -1,0 +1,231 @@
+//! The PostgreSQL store: a deadpool pool of tokio-postgres connections with prepared statements.
+//!
+//! Every query has a deadline, and a connection that timed out or broke is dropped from the pool
+//! instead of being reused, so a database restart or fail-over heals on its own and no request
+//! waits longer than the configured timeout.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use super::{PoolState, Store, StoreError};
+use crate::config::{DbSettings, SslMode};
+use crate::task::{NewTask, Task, TaskChanges};
+
+/// The queries, in one place (column order as 0.11.0's table).
+mod sql {
+    pub const LIST: &str = "SELECT id, completed, priority, title FROM tasks ORDER BY id";
+    pub const GET: &str = "SELECT id, completed, priority, title FROM tasks WHERE id = $1";
+    pub const INSERT: &str = "INSERT INTO tasks (completed, priority, title) VALUES ($1, $2, $3) RETURNING id";
+    pub const UPDATE: &str = "UPDATE tasks SET completed = COALESCE($2, completed), \
+        priority = COALESCE($3, priority), title = COALESCE($4, title) \
+        WHERE id = $1 RETURNING id, completed, priority, title";
+    pub const DELETE: &str = "DELETE FROM tasks WHERE id = $1";
+    pub const PING: &str = "SELECT 1";
+}
+
+/// Tasks in PostgreSQL.
+pub struct PgStore {
+    pool: Pool,
+    timeout: Duration,
+}
+
+/// The tokio-postgres settings for `db`, connecting to database `dbname`.
+pub fn pg_config(db: &DbSettings, dbname: &str) -> tokio_postgres::Config {
+    let mut c = tokio_postgres::Config::new();
+    c.host(&db.db_host)
+        .port(db.db_port)
+        .user(&db.db_user)
+        .password(db.db_password.expose())
+        .dbname(dbname)
+        .application_name("TechChallengeApp")
+        .connect_timeout(db.db_timeout)
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .ssl_mode(match db.db_ssl_mode {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            _ => tokio_postgres::config::SslMode::Require,
+        });
+    c
+}
+
+/// Opens one connection outside the pool (for migrations), driving it on a background task.
+pub async fn connect_one(db: &DbSettings, dbname: &str) -> Result<tokio_postgres::Client, StoreError> {
+    let config = pg_config(db, dbname);
+    let connected = match super::tls::connector(db)? {
+        None => tokio::time::timeout(db.db_timeout, async {
+            let (client, conn) = config.connect(NoTls).await?;
+            tokio::spawn(conn);
+            Ok::<_, tokio_postgres::Error>(client)
+        })
+        .await,
+        Some(tls) => tokio::time::timeout(db.db_timeout, async {
+            let (client, conn) = config.connect(tls).await?;
+            tokio::spawn(conn);
+            Ok::<_, tokio_postgres::Error>(client)
+        })
+        .await,
+    };
+    match connected {
+        Err(_) => Err(StoreError::Unavailable(format!("connecting to {}:{} timed out", db.db_host, db.db_port))),
+        Ok(r) => r.map_err(classify),
+    }
+}
+
+impl PgStore {
+    /// Builds the pool. No connection is opened until the first request.
+    pub fn new(db: &DbSettings) -> Result<PgStore, StoreError> {
+        let config = pg_config(db, &db.db_name);
+        let mgr_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match super::tls::connector(db)? {
+            None => Manager::from_config(config, NoTls, mgr_config),
+            Some(tls) => Manager::from_config(config, tls, mgr_config),
+        };
+        let pool = Pool::builder(manager)
+            .max_size(db.db_pool_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(db.db_timeout))
+            .create_timeout(Some(db.db_timeout))
+            .recycle_timeout(Some(db.db_timeout))
+            .build()
+            .map_err(|e| StoreError::Setup(format!("cannot build the connection pool: {e}")))?;
+        Ok(PgStore { pool, timeout: db.db_timeout })
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| match e {
+            PoolError::Timeout(_) => StoreError::Unavailable("no database connection within the timeout".into()),
+            PoolError::Backend(e) => classify(e),
+            other => StoreError::Unavailable(other.to_string()),
+        })
+    }
+
+    /// Turns the outcome of a query on `client` into ours; a client that timed out or failed at
+    /// the connection level is detached from the pool so the next request gets a fresh one.
+    fn finish<T>(
+        &self,
+        client: Object,
+        outcome: Result<Result<T, tokio_postgres::Error>, tokio::time::error::Elapsed>,
+    ) -> Result<T, StoreError> {
+        match outcome {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                let err = classify(e);
+                if matches!(err, StoreError::Unavailable(_)) {
+                    drop(Object::take(client));
+                }
+                Err(err)
+            }
+            Err(_) => {
+                drop(Object::take(client));
+                Err(StoreError::Unavailable(format!("query took longer than {:?}", self.timeout)))
+            }
+        }
+    }
+}
+
+/// Connection-level failures and server shutdowns are "unavailable"; the rest is internal.
+fn classify(e: tokio_postgres::Error) -> StoreError {
+    let unavailable = e.is_closed()
+        || match e.code() {
+            None => true, // I/O, TLS or protocol failure talking to the server
+            Some(code) => {
+                code.code().starts_with("08")
+                    || [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW]
+                        .contains(code)
+                    || code.code().starts_with("53") // insufficient resources, too many connections
+            }
+        };
+    let text = match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    };
+    if unavailable { StoreError::Unavailable(text) } else { StoreError::Internal(text) }
+}
+
+fn task_of(row: &Row) -> Result<Task, tokio_postgres::Error> {
+    Ok(Task {
+        id: i64::from(row.try_get::<_, i32>(0)?),
+        complete: row.try_get(1)?,
+        priority: row.try_get(2)?,
+        title: row.try_get(3)?,
+    })
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn list(&self) -> Result<Vec<Task>, StoreError> {
+        let client = self.client().await?;
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let st = client.prepare_cached(sql::LIST).await?;
+            client.query(&st, &[]).await?.iter().map(task_of).collect::<Result<Vec<_>, _>>()
+        })
+        .await;
+        self.finish(client, outcome)
+    }
+
+    async fn get(&self, id: i64) -> Result<Option<Task>, StoreError> {
+        let Ok(id) = i32::try_from(id) else { return Ok(None) };
+        let client = self.client().await?;
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let st = client.prepare_cached(sql::GET).await?;
+            client.query_opt(&st, &[&id]).await?.as_ref().map(task_of).transpose()
+        })
+        .await;
+        self.finish(client, outcome)
+    }
+
+    async fn create(&self, task: NewTask) -> Result<Task, StoreError> {
+        let client = self.client().await?;
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let st = client.prepare_cached(sql::INSERT).await?;
+            let row = client.query_one(&st, &[&task.complete, &task.priority, &task.title]).await?;
+            row.try_get::<_, i32>(0)
+        })
+        .await;
+        let id = self.finish(client, outcome)?;
+        Ok(Task { id: id.into(), priority: task.priority, title: task.title, complete: task.complete })
+    }
+
+    async fn update(&self, id: i64, c: TaskChanges) -> Result<Option<Task>, StoreError> {
+        let Ok(id) = i32::try_from(id) else { return Ok(None) };
+        let client = self.client().await?;
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let st = client.prepare_cached(sql::UPDATE).await?;
+            let row = client.query_opt(&st, &[&id, &c.complete, &c.priority, &c.title]).await?;
+            row.as_ref().map(task_of).transpose()
+        })
+        .await;
+        self.finish(client, outcome)
+    }
+
+    async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        let Ok(id) = i32::try_from(id) else { return Ok(false) };
+        let client = self.client().await?;
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let st = client.prepare_cached(sql::DELETE).await?;
+            client.execute(&st, &[&id]).await
+        })
+        .await;
+        Ok(self.finish(client, outcome)? > 0)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let st = client.prepare_cached(sql::PING).await?;
+            client.query_one(&st, &[]).await.map(|_| ())
+        })
+        .await;
+        self.finish(client, outcome)
+    }
+
+    fn pool_state(&self) -> Option<PoolState> {
+        let s = self.pool.status();
+        Some(PoolState { max_size: s.max_size, size: s.size, idle: s.available, waiting: s.waiting })
+    }
+}
