@@ -1,1 +1,265 @@
-//! placeholder
+//! A scripted, in-memory CloudFormation for tests (ours and the CLI's). It answers with the
+//! statuses, status reasons and error messages real CloudFormation gives, and moves each running
+//! operation one step further every time the stack is described, so a test with tokio's clock
+//! paused runs a whole deploy instantly. Scripts decide how the next operation on a stack ends.
+
+mod ops;
+mod template;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::cloudformation::{ChangeSetDescription, ChangeSetKind, ResourceChange, StackEvent, StackInput, StackOutput, Timestamp};
+use crate::error::ApiError;
+use crate::names::{LogicalId, RequestToken};
+use crate::status::{ResourceStatus, StackStatus};
+
+/// How the next operation on a stack ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Script {
+    /// Every resource completes (the default).
+    Succeed,
+    /// This resource fails with this reason (as CloudFormation words it); the stack rolls back.
+    FailResource {
+        /// The failing resource's logical id.
+        logical_id: String,
+        /// CloudFormation's status reason, e.g. `Resource handler returned message: "..."`.
+        reason: String,
+    },
+    /// Succeeds, after this many extra polls in progress (a slow operation).
+    Slow {
+        /// Extra polls before the final status.
+        polls: usize,
+    },
+}
+
+/// One step of a running operation, applied on one `DescribeStacks`.
+#[derive(Debug, Clone, Default)]
+struct Tick {
+    /// `(logical id, type, status, reason)`; the stack's own events use its name and stack type.
+    events: Vec<(String, String, String, Option<String>)>,
+    status: Option<(String, Option<String>)>,
+    /// Last tick of a successful create/update: apply the pending template and compute outputs.
+    commit: bool,
+    /// Last tick of a successful delete: the stack disappears.
+    remove: bool,
+}
+
+#[derive(Debug, Clone)]
+struct FakeStack {
+    id: String,
+    status: String,
+    status_reason: Option<String>,
+    template: String,
+    parameters: Vec<(String, String)>,
+    pending: Option<(String, Vec<(String, String)>)>,
+    outputs: Vec<StackOutput>,
+    events: Vec<StackEvent>,
+    created: i64,
+    updated: Option<i64>,
+    ticks: VecDeque<Tick>,
+    token: Option<RequestToken>,
+}
+
+#[derive(Debug, Clone)]
+struct FakeChangeSet {
+    stack: String,
+    kind: ChangeSetKind,
+    input: StackInput,
+    description: ChangeSetDescription,
+    polls: usize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    stacks: BTreeMap<String, FakeStack>,
+    change_sets: BTreeMap<String, FakeChangeSet>,
+    scripts: HashMap<String, VecDeque<Script>>,
+    scripted_changes: HashMap<String, VecDeque<Vec<ResourceChange>>>,
+    errors: HashMap<String, VecDeque<ApiError>>,
+    imports: HashMap<String, Vec<String>>,
+    calls: Vec<String>,
+    clock: i64,
+    ids: u64,
+}
+
+/// The scripted fake. Share it as `Arc<FakeCloudFormation>`: the engine holds one handle, the test another.
+#[derive(Debug, Default)]
+pub struct FakeCloudFormation {
+    state: Mutex<State>,
+}
+
+const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+
+impl FakeCloudFormation {
+    /// An empty account.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panicking test thread must not hide the state from the others.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The next operation on `stack` follows `script` (scripts queue up, one per operation).
+    pub fn script(&self, stack: &str, script: Script) {
+        self.lock().scripts.entry(stack.to_owned()).or_default().push_back(script);
+    }
+
+    /// The next change set made for `stack` reports exactly these changes (e.g. a replacement).
+    pub fn script_changes(&self, stack: &str, changes: Vec<ResourceChange>) {
+        self.lock().scripted_changes.entry(stack.to_owned()).or_default().push_back(changes);
+    }
+
+    /// The next `times` calls of `operation` (`"DescribeStacks"`, `"CreateStack"`, ...) fail with `error`.
+    pub fn fail_next(&self, operation: &str, times: usize, error: ApiError) {
+        let mut state = self.lock();
+        let queue = state.errors.entry(operation.to_owned()).or_default();
+        queue.extend(std::iter::repeat_n(error, times));
+    }
+
+    /// The next `times` calls of `operation` are throttled, as CloudFormation words it.
+    pub fn throttle_next(&self, operation: &str, times: usize) {
+        self.fail_next(operation, times, ApiError::Throttling { message: "Rate exceeded".to_owned() });
+    }
+
+    /// Declares that `importers` import `export` (in addition to what deployed templates import).
+    pub fn set_imports(&self, export: &str, importers: &[&str]) {
+        self.lock().imports.insert(export.to_owned(), importers.iter().map(|s| (*s).to_owned()).collect());
+    }
+
+    /// Puts a settled stack into the account, e.g. one in `ROLLBACK_COMPLETE`.
+    pub fn put_stack(&self, name: &str, template: &str, status: &str) {
+        let mut state = self.lock();
+        let now = state.tick_clock();
+        let outputs = if StackStatus::new(status).is_usable() { template::outputs(template, name, &[]) } else { Vec::new() };
+        let stack = FakeStack::new(name, template, Vec::new(), status, now, outputs);
+        state.stacks.insert(name.to_owned(), stack);
+    }
+
+    /// Puts a stack whose operation (started elsewhere, e.g. before a Ctrl-C) is still running:
+    /// it reports `in_progress` for `polls` more describes, then `final_status`.
+    pub fn put_running(&self, name: &str, template: &str, in_progress: &str, polls: usize, final_status: &str) {
+        let mut state = self.lock();
+        let now = state.tick_clock();
+        let mut stack = FakeStack::new(name, template, Vec::new(), in_progress, now, Vec::new());
+        stack.pending = Some((template.to_owned(), Vec::new()));
+        stack.ticks.extend(std::iter::repeat_n(Tick::default(), polls));
+        stack.ticks.push_back(Tick {
+            events: vec![(name.to_owned(), STACK_TYPE.to_owned(), final_status.to_owned(), None)],
+            status: Some((final_status.to_owned(), None)),
+            commit: StackStatus::new(final_status).is_good(),
+            remove: false,
+        });
+        state.stacks.insert(name.to_owned(), stack);
+    }
+
+    /// Every call received, as `"Operation stack"`, plus `"settled stack STATUS"` when an operation ends.
+    pub fn calls(&self) -> Vec<String> {
+        self.lock().calls.clone()
+    }
+
+    /// The calls of one operation, e.g. `calls_of("ExecuteChangeSet")`.
+    pub fn calls_of(&self, operation: &str) -> Vec<String> {
+        self.calls().into_iter().filter(|c| c.split(' ').next() == Some(operation)).collect()
+    }
+
+    /// The current status of a stack, if it exists.
+    pub fn status_of(&self, stack: &str) -> Option<String> {
+        self.lock().stacks.get(stack).map(|s| s.status.clone())
+    }
+
+    /// The deployed parameters of a stack.
+    pub fn parameters_of(&self, stack: &str) -> Vec<(String, String)> {
+        self.lock().stacks.get(stack).map(|s| s.parameters.clone()).unwrap_or_default()
+    }
+}
+
+impl State {
+    fn tick_clock(&mut self) -> i64 {
+        self.clock += 1;
+        1_764_000_000_000 + self.clock * 1000
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.ids += 1;
+        self.ids
+    }
+
+    fn take_error(&mut self, operation: &str) -> Option<ApiError> {
+        self.errors.get_mut(operation).and_then(VecDeque::pop_front)
+    }
+
+    /// Adds an event to a stack (newest first, as the API lists them).
+    fn push_event(&mut self, stack: &str, event: (String, String, String, Option<String>)) {
+        let at = self.tick_clock();
+        let n = self.next_id();
+        if let Some(s) = self.stacks.get_mut(stack) {
+            let (logical_id, resource_type, status, reason) = event;
+            s.events.insert(
+                0,
+                StackEvent {
+                    event_id: format!("event-{n}"),
+                    physical_id: Some(format!("fake-{logical_id}")),
+                    logical_id: LogicalId::new(logical_id),
+                    resource_type,
+                    status: ResourceStatus::new(status),
+                    reason,
+                    timestamp: Timestamp::from_epoch_millis(at),
+                    request_token: s.token.clone(),
+                },
+            );
+        }
+    }
+
+    /// Moves a running operation one step.
+    fn advance(&mut self, name: &str) {
+        let Some(tick) = self.stacks.get_mut(name).and_then(|s| s.ticks.pop_front()) else { return };
+        for event in tick.events {
+            self.push_event(name, event);
+        }
+        let now = self.tick_clock();
+        let Some(stack) = self.stacks.get_mut(name) else { return };
+        if let Some((status, reason)) = tick.status {
+            stack.status = status;
+            stack.status_reason = reason;
+        }
+        if tick.commit {
+            if let Some((template, params)) = stack.pending.take() {
+                stack.template = template;
+                stack.parameters = params;
+            }
+            stack.outputs = template::outputs(&stack.template, name, &stack.parameters);
+            if stack.status.starts_with("UPDATE") {
+                stack.updated = Some(now);
+            }
+        }
+        if stack.ticks.is_empty() {
+            let line = format!("settled {name} {}", stack.status);
+            self.calls.push(line);
+        }
+        if tick.remove {
+            self.stacks.remove(name);
+        }
+    }
+}
+
+impl FakeStack {
+    fn new(name: &str, template: &str, parameters: Vec<(String, String)>, status: &str, now: i64, outputs: Vec<StackOutput>) -> Self {
+        Self {
+            id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/{now}"),
+            status: status.to_owned(),
+            status_reason: None,
+            template: template.to_owned(),
+            parameters,
+            pending: None,
+            outputs,
+            events: Vec::new(),
+            created: now,
+            updated: None,
+            ticks: VecDeque::new(),
+            token: None,
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! The fake's answers to each CloudFormation call, and the step lists (ticks) of create, update
+//! and delete operations, worded as real CloudFormation words them.
+
+use std::collections::VecDeque;
+
+use async_trait::async_trait;
+
+use super::{FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, Tick, template};
+use crate::cloudformation::{
+    ChangeSetDescription, ChangeSetKind, CloudFormation, StackDescription, StackEvent, StackInput, TemplateSource,
+    Timestamp,
+};
+use crate::error::ApiError;
+use crate::names::{ChangeSetId, ExportName, RequestToken, StackName};
+use crate::spec::ParameterValue;
+use crate::status::StackStatus;
+
+type Ev = (String, String, String, Option<String>);
+
+fn ev(id: &str, ty: &str, status: &str, reason: Option<&str>) -> Ev {
+    (id.to_owned(), ty.to_owned(), status.to_owned(), reason.map(str::to_owned))
+}
+
+fn status_tick(stack: &str, status: &str, reason: Option<&str>) -> Tick {
+    Tick {
+        events: vec![ev(stack, STACK_TYPE, status, reason)],
+        status: Some((status.to_owned(), reason.map(str::to_owned))),
+        ..Tick::default()
+    }
+}
+
+/// Steps of a create (verb "CREATE") or update ("UPDATE") of `resources`.
+fn change_ticks(stack: &str, verb: &str, resources: &[(String, String)], script: Script) -> VecDeque<Tick> {
+    let mut ticks = VecDeque::new();
+    let mut done: Vec<&(String, String)> = Vec::new();
+    for r in resources {
+        let (id, ty) = r;
+        if let Script::FailResource { logical_id, reason } = &script
+            && logical_id == id
+        {
+            ticks.push_back(Tick {
+                events: vec![ev(id, ty, &format!("{verb}_IN_PROGRESS"), None), ev(id, ty, &format!("{verb}_FAILED"), Some(reason))],
+                ..Tick::default()
+            });
+            let (rollback, word) = if verb == "CREATE" { ("ROLLBACK", "create") } else { ("UPDATE_ROLLBACK", "update") };
+            let why = format!("The following resource(s) failed to {word}: [{id}]. Rollback requested by user.");
+            ticks.push_back(status_tick(stack, &format!("{rollback}_IN_PROGRESS"), Some(&why)));
+            let mut undo = Tick::default();
+            for (id, ty) in done.iter().rev().map(|r| (&r.0, &r.1)).chain(std::iter::once((id, ty))) {
+                if verb == "CREATE" {
+                    undo.events.push(ev(id, ty, "DELETE_IN_PROGRESS", None));
+                    undo.events.push(ev(id, ty, "DELETE_COMPLETE", None));
+                } else {
+                    undo.events.push(ev(id, ty, "UPDATE_IN_PROGRESS", None));
+                    undo.events.push(ev(id, ty, "UPDATE_COMPLETE", None));
+                }
+            }
+            ticks.push_back(undo);
+            ticks.push_back(status_tick(stack, &format!("{rollback}_COMPLETE"), None));
+            return ticks;
+        }
+        ticks.push_back(Tick {
+            events: vec![ev(id, ty, &format!("{verb}_IN_PROGRESS"), None), ev(id, ty, &format!("{verb}_COMPLETE"), None)],
+            ..Tick::default()
+        });
+        done.push(r);
+    }
+    if let Script::Slow { polls } = script {
+        ticks.extend(std::iter::repeat_n(Tick::default(), polls));
+    }
+    if verb == "UPDATE" {
+        ticks.push_back(status_tick(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None));
+    }
+    let mut last = status_tick(stack, &format!("{verb}_COMPLETE"), None);
+    last.commit = true;
+    ticks.push_back(last);
+    ticks
+}
+
+fn not_found(stack: &str) -> ApiError {
+    ApiError::NotFound { message: format!("Stack with id {stack} does not exist") }
+}
+
+fn cannot_update(stack: &FakeStack, status: &str) -> ApiError {
+    ApiError::Service {
+        code: "ValidationError".to_owned(),
+        message: format!("Stack:{} is in {status} state and can not be updated.", stack.id),
+    }
+}
+
+impl State {
+    fn enter(&mut self, operation: &str, stack: &str) -> Result<(), ApiError> {
+        self.calls.push(format!("{operation} {stack}"));
+        self.take_error(operation).map_or(Ok(()), Err)
+    }
+
+    fn resolve_params(&self, stack: &str, input: &StackInput) -> Vec<(String, String)> {
+        let previous = self.stacks.get(stack).map(|s| s.parameters.clone()).unwrap_or_default();
+        input
+            .parameters
+            .iter()
+            .map(|p| {
+                let value = match &p.value {
+                    ParameterValue::Value(v) => v.clone(),
+                    ParameterValue::UsePrevious => {
+                        previous.iter().find(|(k, _)| k == &p.key).map(|(_, v)| v.clone()).unwrap_or_default()
+                    }
+                };
+                (p.key.clone(), value)
+            })
+            .collect()
+    }
+
+    fn next_script(&mut self, stack: &str) -> Script {
+        self.scripts.get_mut(stack).and_then(VecDeque::pop_front).unwrap_or(Script::Succeed)
+    }
+
+    /// Starts a create of `input` (the stack may exist in REVIEW_IN_PROGRESS).
+    fn start_create(&mut self, input: &StackInput, token: Option<RequestToken>) -> String {
+        let name = input.stack.as_str().to_owned();
+        let TemplateSource::Body(body) = &input.template else { return String::new() };
+        let params = self.resolve_params(&name, input);
+        let now = self.tick_clock();
+        let mut stack = self
+            .stacks
+            .remove(&name)
+            .unwrap_or_else(|| FakeStack::new(&name, body, Vec::new(), "CREATE_IN_PROGRESS", now, Vec::new()));
+        stack.status = "CREATE_IN_PROGRESS".to_owned();
+        stack.template = body.clone();
+        stack.parameters = params.clone();
+        stack.pending = Some((body.clone(), params));
+        stack.token = token;
+        let resources: Vec<_> = template::resources(body).into_iter().map(|(id, ty, _)| (id, ty)).collect();
+        let script = self.next_script(&name);
+        stack.ticks = change_ticks(&name, "CREATE", &resources, script);
+        let id = stack.id.clone();
+        self.stacks.insert(name.clone(), stack);
+        self.push_event(&name, ev(&name, STACK_TYPE, "CREATE_IN_PROGRESS", Some("User Initiated")));
+        id
+    }
+
+    /// Starts an update to `body` and `params`.
+    fn start_update(&mut self, name: &str, body: String, params: Vec<(String, String)>, token: Option<RequestToken>) -> String {
+        let script = self.next_script(name);
+        let Some(stack) = self.stacks.get_mut(name) else { return String::new() };
+        let changed: Vec<(String, String)> = template::changes(Some(&stack.template), &body)
+            .into_iter()
+            .map(|c| (c.logical_id.as_str().to_owned(), c.resource_type))
+            .collect();
+        let resources = if changed.is_empty() {
+            template::resources(&body).into_iter().map(|(id, ty, _)| (id, ty)).collect()
+        } else {
+            changed
+        };
+        stack.status = "UPDATE_IN_PROGRESS".to_owned();
+        stack.pending = Some((body, params));
+        stack.token = token;
+        stack.ticks = change_ticks(name, "UPDATE", &resources, script);
+        let id = stack.id.clone();
+        self.push_event(name, ev(name, STACK_TYPE, "UPDATE_IN_PROGRESS", Some("User Initiated")));
+        id
+    }
+}
+
+#[async_trait]
+impl CloudFormation for FakeCloudFormation {
+    async fn describe_stack(&self, stack: &StackName) -> Result<Option<StackDescription>, ApiError> {
+        let mut state = self.lock();
+        state.enter("DescribeStacks", stack.as_str())?;
+        state.advance(stack.as_str());
+        Ok(state.stacks.get(stack.as_str()).map(|s| StackDescription {
+            name: stack.clone(),
+            id: s.id.clone(),
+            status: StackStatus::new(&s.status),
+            status_reason: s.status_reason.clone(),
+            created: Timestamp::from_epoch_millis(s.created),
+            last_updated: s.updated.map(Timestamp::from_epoch_millis),
+            outputs: s.outputs.clone(),
+            parameters: s.parameters.clone(),
+        }))
+    }
+
+    async fn create_stack(&self, input: &StackInput) -> Result<String, ApiError> {
+        let mut state = self.lock();
+        let name = input.stack.as_str();
+        state.enter("CreateStack", name)?;
+        if state.stacks.contains_key(name) {
+            return Err(ApiError::AlreadyExists { message: format!("Stack [{name}] already exists") });
+        }
+        Ok(state.start_create(input, input.request_token.clone()))
+    }
+
+    async fn update_stack(&self, input: &StackInput) -> Result<String, ApiError> {
+        let mut state = self.lock();
+        let name = input.stack.as_str();
+        state.enter("UpdateStack", name)?;
+        let Some(stack) = state.stacks.get(name) else { return Err(not_found(name)) };
+        if !StackStatus::new(&stack.status).is_usable() {
+            return Err(cannot_update(stack, &stack.status.clone()));
+        }
+        let body = match &input.template {
+            TemplateSource::Body(b) => b.clone(),
+            TemplateSource::UsePrevious => stack.template.clone(),
+        };
+        let params = state.resolve_params(name, input);
+        let current = &state.stacks[name];
+        if body == current.template && params == current.parameters {
+            return Err(ApiError::NoUpdates);
+        }
+        Ok(state.start_update(name, body, params, input.request_token.clone()))
+    }
+
+    async fn delete_stack(&self, stack: &StackName, token: Option<&RequestToken>) -> Result<(), ApiError> {
+        let mut state = self.lock();
+        let name = stack.as_str();
+        state.enter("DeleteStack", name)?;
+        let Some(s) = state.stacks.get_mut(name) else { return Ok(()) };
+        if s.status.ends_with("_IN_PROGRESS") && s.status != "REVIEW_IN_PROGRESS" {
+            return Ok(());
+        }
+        s.status = "DELETE_IN_PROGRESS".to_owned();
+        s.token = token.cloned();
+        let mut ticks = VecDeque::new();
+        for (id, ty, _) in template::resources(&s.template).into_iter().rev() {
+            ticks.push_back(Tick {
+                events: vec![ev(&id, &ty, "DELETE_IN_PROGRESS", None), ev(&id, &ty, "DELETE_COMPLETE", None)],
+                ..Tick::default()
+            });
+        }
+        let mut last = status_tick(name, "DELETE_COMPLETE", None);
+        last.remove = true;
+        ticks.push_back(last);
+        s.ticks = ticks;
+        state.push_event(name, ev(name, STACK_TYPE, "DELETE_IN_PROGRESS", Some("User Initiated")));
+        Ok(())
+    }
+
+    async fn create_change_set(&self, input: &StackInput, name: &str, kind: ChangeSetKind) -> Result<ChangeSetId, ApiError> {
+        let mut state = self.lock();
+        let stack = input.stack.as_str();
+        state.enter("CreateChangeSet", stack)?;
+        let existing = state.stacks.get(stack).filter(|s| s.status != "REVIEW_IN_PROGRESS");
+        match (kind, existing) {
+            (ChangeSetKind::Create, Some(_)) => {
+                return Err(ApiError::AlreadyExists { message: format!("Stack [{stack}] already exists") });
+            }
+            (ChangeSetKind::Update, None) => return Err(not_found(stack)),
+            _ => {}
+        }
+        let body = match &input.template {
+            TemplateSource::Body(b) => b.clone(),
+            TemplateSource::UsePrevious => existing.map(|s| s.template.clone()).unwrap_or_default(),
+        };
+        let old = existing.map(|s| s.template.clone());
+        let params = state.resolve_params(stack, input);
+        let same_params = existing.is_some_and(|s| s.parameters == params);
+        let changes = match state.scripted_changes.get_mut(stack).and_then(VecDeque::pop_front) {
+            Some(scripted) => scripted,
+            None => template::changes(old.as_deref(), &body),
+        };
+        let empty = changes.is_empty() && same_params && kind == ChangeSetKind::Update;
+        let n = state.next_id();
+        let id = format!("arn:aws:cloudformation:us-east-1:123456789012:changeSet/{name}/{n}");
+        let description = ChangeSetDescription {
+            id: ChangeSetId::new(&id),
+            status: if empty { "FAILED" } else { "CREATE_COMPLETE" }.to_owned(),
+            status_reason: empty.then(|| {
+                "The submitted information didn't contain changes. Submit different information to create a change set."
+                    .to_owned()
+            }),
+            execution_status: Some(if empty { "UNAVAILABLE" } else { "AVAILABLE" }.to_owned()),
+            changes,
+        };
+        if kind == ChangeSetKind::Create && !state.stacks.contains_key(stack) {
+            let now = state.tick_clock();
+            let shell = FakeStack::new(stack, &body, Vec::new(), "REVIEW_IN_PROGRESS", now, Vec::new());
+            state.stacks.insert(stack.to_owned(), shell);
+        }
+        let mut input = input.clone();
+        input.template = TemplateSource::Body(body);
+        state.change_sets.insert(id.clone(), FakeChangeSet { stack: stack.to_owned(), kind, input, description, polls: 0 });
+        Ok(ChangeSetId::new(id))
+    }
+
+    async fn describe_change_set(&self, stack: &StackName, change_set: &ChangeSetId) -> Result<ChangeSetDescription, ApiError> {
+        let mut state = self.lock();
+        state.enter("DescribeChangeSet", stack.as_str())?;
+        let Some(cs) = state.change_sets.get_mut(change_set.as_str()) else {
+            return Err(ApiError::NotFound { message: format!("ChangeSet [{change_set}] does not exist") });
+        };
+        cs.polls += 1;
+        if cs.polls == 1 {
+            // The first answer is always "still computing", as on real CloudFormation.
+            return Ok(ChangeSetDescription {
+                status: "CREATE_IN_PROGRESS".to_owned(),
+                execution_status: Some("UNAVAILABLE".to_owned()),
+                status_reason: None,
+                changes: Vec::new(),
+                ..cs.description.clone()
+            });
+        }
+        Ok(cs.description.clone())
+    }
+
+    async fn execute_change_set(&self, stack: &StackName, change_set: &ChangeSetId, token: Option<&RequestToken>) -> Result<(), ApiError> {
+        let mut state = self.lock();
+        state.enter("ExecuteChangeSet", stack.as_str())?;
+        let Some(cs) = state.change_sets.remove(change_set.as_str()) else {
+            return Err(ApiError::NotFound { message: format!("ChangeSet [{change_set}] does not exist") });
+        };
+        if cs.description.status != "CREATE_COMPLETE" {
+            return Err(ApiError::Service {
+                code: "InvalidChangeSetStatus".to_owned(),
+                message: format!("ChangeSet [{}] cannot be executed in its current status of [{}]", change_set, cs.description.status),
+            });
+        }
+        match cs.kind {
+            ChangeSetKind::Create => {
+                state.start_create(&cs.input, token.cloned());
+            }
+            ChangeSetKind::Update => {
+                let TemplateSource::Body(body) = cs.input.template.clone() else { return Ok(()) };
+                let params = state.resolve_params(&cs.stack, &cs.input);
+                if let Some(s) = state.stacks.get(&cs.stack)
+                    && !StackStatus::new(&s.status).is_usable()
+                {
+                    return Err(cannot_update(s, &s.status.clone()));
+                }
+                state.start_update(&cs.stack, body, params, token.cloned());
+            }
+        }
+        state.change_sets.retain(|_, other| other.stack != cs.stack);
+        Ok(())
+    }
+
+    async fn delete_change_set(&self, stack: &StackName, change_set: &ChangeSetId) -> Result<(), ApiError> {
+        let mut state = self.lock();
+        state.enter("DeleteChangeSet", stack.as_str())?;
+        state.change_sets.remove(change_set.as_str());
+        Ok(())
+    }
+
+    async fn describe_stack_events(&self, stack: &StackName) -> Result<Vec<StackEvent>, ApiError> {
+        let mut state = self.lock();
+        state.enter("DescribeStackEvents", stack.as_str())?;
+        state.stacks.get(stack.as_str()).map(|s| s.events.clone()).ok_or_else(|| not_found(stack.as_str()))
+    }
+
+    async fn list_imports(&self, export: &ExportName) -> Result<Vec<StackName>, ApiError> {
+        let mut state = self.lock();
+        state.enter("ListImports", export.as_str())?;
+        let mut importers: Vec<String> = state.imports.get(export.as_str()).cloned().unwrap_or_default();
+        for (name, s) in &state.stacks {
+            if StackStatus::new(&s.status).is_usable()
+                && template::imports(&s.template, name, &s.parameters).iter().any(|i| i == export.as_str())
+                && !importers.contains(name)
+            {
+                importers.push(name.clone());
+            }
+        }
+        importers.into_iter().map(|n| StackName::new(n).map_err(|e| ApiError::UnexpectedResponse { operation: "ListImports", detail: e.to_string() })).collect()
+    }
+}
