@@ -212,7 +212,7 @@ async fn after_ctrl_c_a_rerun_attaches_to_the_running_operation() {
     assert_eq!(fake.calls_of("ExecuteChangeSet").len(), 1);
     let calls = fake.calls();
     let settled = position(&calls, "settled net CREATE_COMPLETE");
-    let while_running = &calls[position(&calls, "ExecuteChangeSet net")..settled];
+    let while_running = &calls[position(&calls, "ExecuteChangeSet net") + 1..settled];
     assert!(while_running.iter().all(|c| c.starts_with("DescribeStack")), "{while_running:?}");
 }
 
