@@ -122,17 +122,13 @@ impl Expr {
     }
 
     /// A dynamic reference to a JSON key of a Secrets Manager secret
-    /// (`{{resolve:secretsmanager:ID:SecretString:KEY}}`). CloudFormation resolves it when it
+    /// (`{{resolve:secretsmanager:ID:SecretString:KEY}}`), given the logical id of the secret
+    /// in the same template (see `Handle<Secret>::value`). CloudFormation resolves it when it
     /// calls the service, so the value never appears in the template or the stack's parameters.
-    pub fn secrets_manager_value(secret_id: impl Into<Expr>, json_key: &str) -> Self {
-        Expr::join(
-            "",
-            [
-                Expr::from("{{resolve:secretsmanager:"),
-                secret_id.into(),
-                Expr::String(format!(":SecretString:{json_key}}}}}")),
-            ],
-        )
+    pub(crate) fn secrets_manager_value(secret_logical_id: &str, json_key: &str) -> Self {
+        Expr::sub(format!(
+            "{{{{resolve:secretsmanager:${{{secret_logical_id}}}:SecretString:{json_key}}}}}"
+        ))
     }
 
     /// A dynamic reference to a plain SSM parameter (`{{resolve:ssm:NAME}}`).
@@ -277,10 +273,10 @@ mod tests {
 
     #[test]
     fn dynamic_references() {
-        let e = Expr::secrets_manager_value(Expr::Ref("Secret".into()), "password");
+        let e = Expr::secrets_manager_value("Secret", "password");
         assert_eq!(
             render(&e),
-            json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "Secret"}, ":SecretString:password}}"]]})
+            json!({"Fn::Sub": "{{resolve:secretsmanager:${Secret}:SecretString:password}}"})
         );
         assert_eq!(
             render(&Expr::ssm_value("/a/b")),

@@ -12,7 +12,7 @@ use cfn_template::resources::rds::{DbInstance, DbSubnetGroup};
 use cfn_template::resources::secretsmanager::{
     GenerateSecretString, Secret, SecretTargetAttachment,
 };
-use cfn_template::{Expr, Parameter, ParameterType, Template, TemplateError};
+use cfn_template::{DeletionPolicy, Expr, Parameter, ParameterType, Template, TemplateError};
 
 use crate::naming::{Export, Naming, StackRole};
 use crate::settings::Settings;
@@ -112,7 +112,9 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
     let secret = t.add(
         SECRET_ID,
         Secret {
-            name: Some(format!("techchallenge/{env}/database-master").into()),
+            // No fixed name: Secrets Manager keeps a deleted secret's name for its recovery
+            // window, which would block re-creating the environment after `destroy`.
+            name: None,
             description: format!(
                 "{stack}: master user name and generated password of the database"
             ),
@@ -126,6 +128,10 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
             tags: tag("secret"),
         },
     )?;
+    // Explicit: the secret goes with the stack (recoverable for 30 days in Secrets Manager).
+    let options = t.options(&secret)?;
+    options.deletion_policy = Some(DeletionPolicy::Delete);
+    options.update_replace_policy = Some(DeletionPolicy::Delete);
     let subnet_group = t.add(
         SUBNET_GROUP_ID,
         DbSubnetGroup {
@@ -162,8 +168,8 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
             storage_type: Some("gp3".into()),
             storage_encrypted: true,
             db_name: Some(DATABASE_NAME.into()),
-            master_username: Expr::secrets_manager_value(secret.r#ref(), "username"),
-            master_user_password: Expr::secrets_manager_value(secret.r#ref(), "password"),
+            master_username: secret.value("username"),
+            master_user_password: secret.value("password"),
             multi_az: true,
             publicly_accessible: false,
             subnet_group_name: subnet_group.r#ref(),

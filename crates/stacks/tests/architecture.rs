@@ -92,7 +92,7 @@ fn the_master_password_is_generated_by_aws_and_only_referenced() {
     let password = &db_stack["Resources"]["Database"]["Properties"]["MasterUserPassword"];
     assert_eq!(
         password,
-        &json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "DatabaseSecret"}, ":SecretString:password}}"]]})
+        &json!({"Fn::Sub": "{{resolve:secretsmanager:${DatabaseSecret}:SecretString:password}}"})
     );
     for s in &stacks {
         // No parameter may carry a password, and no NoEcho trick is needed.

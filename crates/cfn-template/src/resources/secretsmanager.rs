@@ -6,7 +6,7 @@ use serde_with::skip_serializing_none;
 
 use super::Tag;
 use crate::expr::Expr;
-use crate::template::Resource;
+use crate::template::{Handle, Resource};
 
 /// `AWS::SecretsManager::Secret`. `Ref` returns the secret's ARN.
 #[skip_serializing_none]
@@ -27,6 +27,14 @@ pub struct Secret {
 
 impl Resource for Secret {
     const TYPE: &'static str = "AWS::SecretsManager::Secret";
+}
+
+impl Handle<Secret> {
+    /// A dynamic reference to one JSON key of the secret, for properties such as a database's
+    /// master password: resolved by CloudFormation, never written anywhere.
+    pub fn value(&self, json_key: &str) -> Expr {
+        Expr::secrets_manager_value(self.id().as_str(), json_key)
+    }
 }
 
 /// A JSON secret whose `generate_string_key` is generated.
