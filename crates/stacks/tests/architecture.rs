@@ -244,7 +244,6 @@ fn environments_live_side_by_side() {
     for named in [
         "tc-staging-alb",
         "techchallenge-staging-database",
-        "techchallenge/staging/database-master",
         "techchallenge-staging-app",
     ] {
         assert!(text.contains(named), "{named}");
