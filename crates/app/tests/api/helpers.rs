@@ -85,7 +85,6 @@ pub enum Kind {
 /// The router and what backs it.
 pub struct TestApp {
     pub router: Router,
-    pub store: Arc<dyn Store>,
     pub db: Option<DbSettings>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -133,8 +132,8 @@ impl TestApp {
             s.db_type = DbType::Boltdb;
             s
         });
-        let router = app(AppState::new(store.clone(), shown));
-        TestApp { router, store, db, _dir: dir }
+        let router = app(AppState::new(store, shown));
+        TestApp { router, db, _dir: dir }
     }
 
     /// Sends one request.
@@ -163,4 +162,20 @@ impl TestApp {
             .map(|t| t["title"].as_str().expect("title").to_owned())
             .collect()
     }
+}
+
+/// Sends a raw HTTP/1.1 request to `addr` and returns (status, body).
+pub async fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect to app");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
 }
