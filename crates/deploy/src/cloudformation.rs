@@ -26,7 +26,10 @@ impl Timestamp {
         let rfc3339 = DateTime::from_millis(epoch_millis)
             .fmt(DateTimeFormat::DateTime)
             .unwrap_or_else(|_| epoch_millis.to_string());
-        Self { epoch_millis, rfc3339 }
+        Self {
+            epoch_millis,
+            rfc3339,
+        }
     }
 }
 
@@ -220,7 +223,10 @@ pub struct ChangeSetDescription {
 impl ChangeSetDescription {
     /// Still being computed.
     pub fn is_pending(&self) -> bool {
-        matches!(self.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS")
+        matches!(
+            self.status.as_str(),
+            "CREATE_PENDING" | "CREATE_IN_PROGRESS"
+        )
     }
 
     /// CloudFormation reports an empty change set as FAILED, recognisable only by its reason.
@@ -236,13 +242,18 @@ impl ChangeSetDescription {
 #[async_trait]
 pub trait CloudFormation: Send + Sync {
     /// `DescribeStacks` for one stack; `None` when it does not exist (or is fully deleted).
-    async fn describe_stack(&self, stack: &StackName) -> Result<Option<StackDescription>, ApiError>;
+    async fn describe_stack(&self, stack: &StackName)
+    -> Result<Option<StackDescription>, ApiError>;
     /// `CreateStack`; returns the stack id.
     async fn create_stack(&self, input: &StackInput) -> Result<String, ApiError>;
     /// `UpdateStack`; [`ApiError::NoUpdates`] when nothing changes.
     async fn update_stack(&self, input: &StackInput) -> Result<String, ApiError>;
     /// `DeleteStack`.
-    async fn delete_stack(&self, stack: &StackName, token: Option<&RequestToken>) -> Result<(), ApiError>;
+    async fn delete_stack(
+        &self,
+        stack: &StackName,
+        token: Option<&RequestToken>,
+    ) -> Result<(), ApiError>;
     /// `CreateChangeSet` with `IncludeNestedStacks` off; returns the change set's ARN.
     async fn create_change_set(
         &self,
@@ -264,7 +275,11 @@ pub trait CloudFormation: Send + Sync {
         token: Option<&RequestToken>,
     ) -> Result<(), ApiError>;
     /// `DeleteChangeSet`.
-    async fn delete_change_set(&self, stack: &StackName, change_set: &ChangeSetId) -> Result<(), ApiError>;
+    async fn delete_change_set(
+        &self,
+        stack: &StackName,
+        change_set: &ChangeSetId,
+    ) -> Result<(), ApiError>;
     /// `DescribeStackEvents`, newest first (the first page is enough for polling).
     async fn describe_stack_events(&self, stack: &StackName) -> Result<Vec<StackEvent>, ApiError>;
     /// `ListImports`: the stacks importing an export (empty when none does).

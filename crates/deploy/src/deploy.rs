@@ -67,15 +67,28 @@ impl Engine {
             while progress {
                 progress = false;
                 for &i in &pending.clone() {
-                    let spec = specs.get(i).ok_or_else(|| Error::NotPlanned { stack: plan.stacks[i].stack.clone() })?;
+                    let spec = specs.get(i).ok_or_else(|| Error::NotPlanned {
+                        stack: plan.stacks[i].stack.clone(),
+                    })?;
                     let deps = in_set_dependencies(specs, spec);
                     if let Some(&bad) = deps.iter().find(|d| finished.get(d) == Some(&false)) {
-                        errors.push(Error::DependencyFailed { stack: spec.name.clone(), dependency: specs[bad].name.clone() });
+                        errors.push(Error::DependencyFailed {
+                            stack: spec.name.clone(),
+                            dependency: specs[bad].name.clone(),
+                        });
                         finished.insert(i, false);
-                    } else if errors.is_empty() && deps.iter().all(|d| finished.get(d) == Some(&true)) {
-                        let (engine, spec, stack_plan) = (self.clone(), spec.clone(), plan.stacks[i].clone());
+                    } else if errors.is_empty()
+                        && deps.iter().all(|d| finished.get(d) == Some(&true))
+                    {
+                        let (engine, spec, stack_plan) =
+                            (self.clone(), spec.clone(), plan.stacks[i].clone());
                         let method = plan.method;
-                        running.spawn(async move { (i, engine.deploy_one(&spec, &stack_plan, method, options).await) });
+                        running.spawn(async move {
+                            (
+                                i,
+                                engine.deploy_one(&spec, &stack_plan, method, options).await,
+                            )
+                        });
                     } else {
                         continue;
                     }
@@ -83,7 +96,9 @@ impl Engine {
                     progress = true;
                 }
             }
-            let Some(joined) = running.join_next().await else { break };
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
             let (i, result) = joined.map_err(|e| Error::Internal(e.to_string()))?;
             match result {
                 Ok(report) => {
@@ -97,7 +112,11 @@ impl Engine {
             }
         }
         match errors.len() {
-            0 => Ok(DeployReport { stacks: (0..plan.stacks.len()).filter_map(|i| reports.remove(&i)).collect() }),
+            0 => Ok(DeployReport {
+                stacks: (0..plan.stacks.len())
+                    .filter_map(|i| reports.remove(&i))
+                    .collect(),
+            }),
             1 => Err(errors.remove(0)),
             _ => Err(Error::Several { errors }),
         }
@@ -121,16 +140,25 @@ impl Engine {
                     duration,
                     outputs: outputs.clone(),
                 });
-                Ok(StackReport { stack: spec.name.clone(), outcome, duration, outputs })
+                Ok(StackReport {
+                    stack: spec.name.clone(),
+                    outcome,
+                    duration,
+                    outputs,
+                })
             }
             Err(e) => {
                 let status = match &e {
-                    Error::StackFailed { status, .. } | Error::Blocked { status, .. } | Error::Timeout { status, .. } => {
-                        Some(status.clone())
-                    }
+                    Error::StackFailed { status, .. }
+                    | Error::Blocked { status, .. }
+                    | Error::Timeout { status, .. } => Some(status.clone()),
                     _ => None,
                 };
-                self.emit(Event::StackFailed { stack: spec.name.clone(), status, duration });
+                self.emit(Event::StackFailed {
+                    stack: spec.name.clone(),
+                    status,
+                    duration,
+                });
                 Err(e)
             }
         }
@@ -147,18 +175,30 @@ impl Engine {
         // Re-attach: an operation already running (e.g. before a Ctrl-C) is waited on, not restarted.
         let mut current = self.settle_first(stack).await?;
         if plan.action == PlanAction::NoChanges {
-            return Ok((Outcome::NoChanges, current.map(|d| d.outputs).unwrap_or_default()));
+            return Ok((
+                Outcome::NoChanges,
+                current.map(|d| d.outputs).unwrap_or_default(),
+            ));
         }
         if current.as_ref().is_some_and(|d| d.status.needs_recreate()) {
             if !options.confirm_recreate {
-                return Err(Error::NeedsRecreate { stack: stack.clone() });
+                return Err(Error::NeedsRecreate {
+                    stack: stack.clone(),
+                });
             }
-            self.emit(Event::StackStarted { stack: stack.clone(), action: StackAction::Recreate });
+            self.emit(Event::StackStarted {
+                stack: stack.clone(),
+                action: StackAction::Recreate,
+            });
             self.delete_and_wait(stack).await?;
             current = None;
         }
         let exists = current.as_ref().is_some_and(|d| !d.status.is_review());
-        let action = if exists { StackAction::Update } else { StackAction::Create };
+        let action = if exists {
+            StackAction::Update
+        } else {
+            StackAction::Create
+        };
         let token = self.next_token(stack, "deploy");
         let seen = self.event_cursor(stack).await?;
         match (method, &plan.change_set) {
@@ -166,23 +206,46 @@ impl Engine {
                 let id = match planned {
                     Some(id) => id.clone(),
                     None => {
-                        let kind = if exists { ChangeSetKind::Update } else { ChangeSetKind::Create };
+                        let kind = if exists {
+                            ChangeSetKind::Update
+                        } else {
+                            ChangeSetKind::Create
+                        };
                         match self.make_change_set(spec, kind).await? {
                             Some((id, _)) => id,
-                            None => return Ok((Outcome::NoChanges, current.map(|d| d.outputs).unwrap_or_default())),
+                            None => {
+                                return Ok((
+                                    Outcome::NoChanges,
+                                    current.map(|d| d.outputs).unwrap_or_default(),
+                                ));
+                            }
                         }
                     }
                 };
-                self.emit(Event::StackStarted { stack: stack.clone(), action });
-                self.call(stack, "ExecuteChangeSet", || self.cfn.execute_change_set(stack, &id, Some(&token)))
-                    .await?;
+                self.emit(Event::StackStarted {
+                    stack: stack.clone(),
+                    action,
+                });
+                self.call(stack, "ExecuteChangeSet", || {
+                    self.cfn.execute_change_set(stack, &id, Some(&token))
+                })
+                .await?;
             }
             (Method::Direct, _) => {
                 let input = stack_input(spec, Some(token.clone()));
                 if exists {
-                    match self.call(stack, "UpdateStack", || self.cfn.update_stack(&input)).await {
-                        Err(Error::Api { source: ApiError::NoUpdates, .. }) => {
-                            return Ok((Outcome::NoChanges, current.map(|d| d.outputs).unwrap_or_default()));
+                    match self
+                        .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
+                        .await
+                    {
+                        Err(Error::Api {
+                            source: ApiError::NoUpdates,
+                            ..
+                        }) => {
+                            return Ok((
+                                Outcome::NoChanges,
+                                current.map(|d| d.outputs).unwrap_or_default(),
+                            ));
                         }
                         other => other?,
                     };
@@ -191,15 +254,23 @@ impl Engine {
                         // A REVIEW_IN_PROGRESS shell left by a create change set blocks CreateStack.
                         self.delete_and_wait(stack).await?;
                     }
-                    self.call(stack, "CreateStack", || self.cfn.create_stack(&input)).await?;
+                    self.call(stack, "CreateStack", || self.cfn.create_stack(&input))
+                        .await?;
                 }
-                self.emit(Event::StackStarted { stack: stack.clone(), action });
+                self.emit(Event::StackStarted {
+                    stack: stack.clone(),
+                    action,
+                });
             }
         }
         let settled = self.wait_settled(stack, Some(&token), seen).await?;
         match &settled.description {
             Some(d) if d.status.is_good() => {
-                let outcome = if exists { Outcome::Updated } else { Outcome::Created };
+                let outcome = if exists {
+                    Outcome::Updated
+                } else {
+                    Outcome::Created
+                };
                 Ok((outcome, d.outputs.clone()))
             }
             _ => Err(failed(stack, settled)),
@@ -210,7 +281,10 @@ impl Engine {
     pub(crate) async fn delete_and_wait(&self, stack: &StackName) -> Result<(), Error> {
         let token = self.next_token(stack, "delete");
         let seen = self.event_cursor(stack).await?;
-        self.call(stack, "DeleteStack", || self.cfn.delete_stack(stack, Some(&token))).await?;
+        self.call(stack, "DeleteStack", || {
+            self.cfn.delete_stack(stack, Some(&token))
+        })
+        .await?;
         let settled = self.wait_settled(stack, Some(&token), seen).await?;
         match &settled.description {
             None => Ok(()),

@@ -57,15 +57,28 @@ impl Engine {
             let duration = started.elapsed();
             match outcome {
                 Ok(outcome) => {
-                    self.emit(Event::StackFinished { stack: spec.name.clone(), outcome, duration, outputs: Vec::new() });
-                    stacks.push(DestroyedStack { stack: spec.name.clone(), outcome, duration });
+                    self.emit(Event::StackFinished {
+                        stack: spec.name.clone(),
+                        outcome,
+                        duration,
+                        outputs: Vec::new(),
+                    });
+                    stacks.push(DestroyedStack {
+                        stack: spec.name.clone(),
+                        outcome,
+                        duration,
+                    });
                 }
                 Err(e) => {
                     let status = match &e {
                         Error::StackFailed { status, .. } => Some(status.clone()),
                         _ => None,
                     };
-                    self.emit(Event::StackFailed { stack: spec.name.clone(), status, duration });
+                    self.emit(Event::StackFailed {
+                        stack: spec.name.clone(),
+                        status,
+                        duration,
+                    });
                     return Err(e);
                 }
             }
@@ -83,13 +96,20 @@ impl Engine {
         if !spec.parameters_before_delete.is_empty() && current.status.is_usable() {
             self.prepare_delete(spec, &current).await?;
         }
-        self.emit(Event::StackStarted { stack: stack.clone(), action: StackAction::Delete });
+        self.emit(Event::StackStarted {
+            stack: stack.clone(),
+            action: StackAction::Delete,
+        });
         self.delete_and_wait(stack).await?;
         Ok(Outcome::Deleted)
     }
 
     /// Fails with [`Error::ExportInUse`] if a stack not in `ignoring` imports one of the exports.
-    async fn check_imports(&self, stack: &StackDescription, ignoring: &HashSet<&StackName>) -> Result<(), Error> {
+    async fn check_imports(
+        &self,
+        stack: &StackDescription,
+        ignoring: &HashSet<&StackName>,
+    ) -> Result<(), Error> {
         for export in stack.outputs.iter().filter_map(|o| o.export_name.as_ref()) {
             let importers: Vec<StackName> = self
                 .call(&stack.name, "ListImports", || self.cfn.list_imports(export))
@@ -98,7 +118,11 @@ impl Engine {
                 .filter(|s| !ignoring.contains(s))
                 .collect();
             if !importers.is_empty() {
-                return Err(Error::ExportInUse { stack: stack.name.clone(), export: export.clone(), importers });
+                return Err(Error::ExportInUse {
+                    stack: stack.name.clone(),
+                    export: export.clone(),
+                    importers,
+                });
             }
         }
         Ok(())
@@ -106,7 +130,11 @@ impl Engine {
 
     /// UpdateStack with the previous template, the overriding parameters and every other parameter
     /// kept, then waits. "No updates" means the parameters already had those values.
-    async fn prepare_delete(&self, spec: &StackSpec, current: &StackDescription) -> Result<(), Error> {
+    async fn prepare_delete(
+        &self,
+        spec: &StackSpec,
+        current: &StackDescription,
+    ) -> Result<(), Error> {
         let stack = &spec.name;
         let overrides = &spec.parameters_before_delete;
         let mut parameters: Vec<Parameter> = current
@@ -126,11 +154,20 @@ impl Engine {
             request_token: Some(token.clone()),
         };
         let seen = self.event_cursor(stack).await?;
-        match self.call(stack, "UpdateStack", || self.cfn.update_stack(&input)).await {
-            Err(Error::Api { source: ApiError::NoUpdates, .. }) => return Ok(()),
+        match self
+            .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
+            .await
+        {
+            Err(Error::Api {
+                source: ApiError::NoUpdates,
+                ..
+            }) => return Ok(()),
             other => other?,
         };
-        self.emit(Event::StackStarted { stack: stack.clone(), action: StackAction::PrepareDelete });
+        self.emit(Event::StackStarted {
+            stack: stack.clone(),
+            action: StackAction::PrepareDelete,
+        });
         let settled = self.wait_settled(stack, Some(&token), seen).await?;
         match &settled.description {
             Some(d) if d.status.is_good() => Ok(()),

@@ -12,9 +12,15 @@ use crate::names::{LogicalId, StackName};
 use crate::plan::{PlannedChange, Widening, WideningKind};
 
 /// The resources of a template, for a plan made without a change set: every one is added.
-pub(crate) fn from_template(stack: &StackName, template_body: &str) -> Result<Vec<PlannedChange>, Error> {
-    let template: Value = serde_json::from_str(template_body)
-        .map_err(|e| Error::InvalidTemplate { stack: stack.clone(), reason: e.to_string() })?;
+pub(crate) fn from_template(
+    stack: &StackName,
+    template_body: &str,
+) -> Result<Vec<PlannedChange>, Error> {
+    let template: Value =
+        serde_json::from_str(template_body).map_err(|e| Error::InvalidTemplate {
+            stack: stack.clone(),
+            reason: e.to_string(),
+        })?;
     let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
         return Ok(Vec::new());
     };
@@ -26,7 +32,11 @@ pub(crate) fn from_template(stack: &StackName, template_body: &str) -> Result<Ve
                 action: ChangeAction::Add,
                 logical_id: LogicalId::new(id.as_str()),
                 physical_id: None,
-                resource_type: resource.get("Type").and_then(Value::as_str).unwrap_or("?").to_owned(),
+                resource_type: resource
+                    .get("Type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
                 replacement: None,
                 details: Vec::new(),
                 before_context: None,
@@ -65,7 +75,12 @@ pub(crate) fn planned(change: &ResourceChange) -> PlannedChange {
     let widening = if change.action == ChangeAction::Remove {
         Vec::new()
     } else {
-        widening(&change.resource_type, before.as_ref(), after.as_ref(), &change.details)
+        widening(
+            &change.resource_type,
+            before.as_ref(),
+            after.as_ref(),
+            &change.details,
+        )
     };
     PlannedChange {
         action: change.action,
@@ -102,11 +117,22 @@ fn sg_rule(direction: &str, rule: &Value) -> String {
         _ => String::new(),
     };
     let peer_key = if direction == "ingress" { "from" } else { "to" };
-    let peer = ["CidrIp", "CidrIpv6", "SourceSecurityGroupId", "DestinationSecurityGroupId", "SourcePrefixListId", "DestinationPrefixListId"]
-        .iter()
-        .find_map(|k| field(k))
-        .unwrap_or_else(|| "?".to_owned());
-    let world = if peer == "0.0.0.0/0" || peer == "::/0" { " (open to the world)" } else { "" };
+    let peer = [
+        "CidrIp",
+        "CidrIpv6",
+        "SourceSecurityGroupId",
+        "DestinationSecurityGroupId",
+        "SourcePrefixListId",
+        "DestinationPrefixListId",
+    ]
+    .iter()
+    .find_map(|k| field(k))
+    .unwrap_or_else(|| "?".to_owned());
+    let world = if peer == "0.0.0.0/0" || peer == "::/0" {
+        " (open to the world)"
+    } else {
+        ""
+    };
     format!("{direction} {protocol}{ports} {peer_key} {peer}{world}")
 }
 
@@ -170,13 +196,19 @@ fn widening(
         // No property values: say which permission-bearing property changes.
         return details
             .iter()
-            .map(|d| Widening { kind, detail: format!("{} changes (values not shown)", d.path) })
+            .map(|d| Widening {
+                kind,
+                detail: format!("{} changes (values not shown)", d.path),
+            })
             .collect();
     }
     let old = grants(resource_type, before);
     grants(resource_type, after)
         .difference(&old)
-        .map(|g| Widening { kind, detail: g.clone() })
+        .map(|g| Widening {
+            kind,
+            detail: g.clone(),
+        })
         .collect()
 }
 
@@ -187,7 +219,11 @@ mod tests {
 
     fn change(resource_type: &str, before: Option<Value>, after: Option<Value>) -> ResourceChange {
         ResourceChange {
-            action: if before.is_some() { ChangeAction::Modify } else { ChangeAction::Add },
+            action: if before.is_some() {
+                ChangeAction::Modify
+            } else {
+                ChangeAction::Add
+            },
             logical_id: LogicalId::new("X"),
             physical_id: None,
             resource_type: resource_type.to_owned(),
@@ -204,15 +240,27 @@ mod tests {
         let after = json!({"SecurityGroupIngress": [
             {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"},
             {"IpProtocol": "tcp", "FromPort": 3000, "ToPort": 3000, "CidrIp": "0.0.0.0/0"}]});
-        let p = planned(&change("AWS::EC2::SecurityGroup", Some(before), Some(after)));
+        let p = planned(&change(
+            "AWS::EC2::SecurityGroup",
+            Some(before),
+            Some(after),
+        ));
         assert_eq!(p.widening.len(), 1);
-        assert_eq!(p.widening[0].detail, "ingress tcp 3000-3000 from 0.0.0.0/0 (open to the world)");
+        assert_eq!(
+            p.widening[0].detail,
+            "ingress tcp 3000-3000 from 0.0.0.0/0 (open to the world)"
+        );
     }
 
     #[test]
     fn narrowing_is_not_widening_and_iam_additions_are() {
-        let rule = json!({"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"});
-        let p = planned(&change("AWS::EC2::SecurityGroup", Some(json!({"SecurityGroupIngress": [rule]})), Some(json!({}))));
+        let rule =
+            json!({"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"});
+        let p = planned(&change(
+            "AWS::EC2::SecurityGroup",
+            Some(json!({"SecurityGroupIngress": [rule]})),
+            Some(json!({})),
+        ));
         assert!(p.widening.is_empty());
         let p = planned(&change(
             "AWS::IAM::Role",
@@ -229,6 +277,9 @@ mod tests {
         let changes = from_template(&StackName::new("s").expect("valid"), &body).expect("json");
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].action, ChangeAction::Add);
-        assert_eq!(changes[0].properties[0].after.as_deref(), Some("10.0.0.0/16"));
+        assert_eq!(
+            changes[0].properties[0].after.as_deref(),
+            Some("10.0.0.0/16")
+        );
     }
 }

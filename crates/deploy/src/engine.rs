@@ -53,7 +53,11 @@ pub struct Engine {
 
 impl Engine {
     /// An engine over `cfn` that reports progress to `sink`.
-    pub fn new(cfn: Arc<dyn CloudFormation>, sink: Arc<dyn EventSink>, options: EngineOptions) -> Self {
+    pub fn new(
+        cfn: Arc<dyn CloudFormation>,
+        sink: Arc<dyn EventSink>,
+        options: EngineOptions,
+    ) -> Self {
         let run_id: Arc<str> = match &options.request_token {
             Some(prefix) => prefix.as_str().into(),
             None => {
@@ -64,7 +68,13 @@ impl Engine {
                 format!("techchallenge-{millis}-{}", std::process::id()).into()
             }
         };
-        Self { cfn, sink, options, run_id, counter: Arc::new(AtomicU64::new(0)) }
+        Self {
+            cfn,
+            sink,
+            options,
+            run_id,
+            counter: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// The options in force.
@@ -85,7 +95,12 @@ impl Engine {
     }
 
     /// Runs one CloudFormation call, retrying with exponential backoff while it is throttled.
-    pub(crate) async fn call<T, F, Fut>(&self, stack: &StackName, operation: &'static str, mut f: F) -> Result<T, Error>
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        stack: &StackName,
+        operation: &'static str,
+        mut f: F,
+    ) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,

@@ -76,17 +76,30 @@ fn list_failures(failures: &[ResourceFailure]) -> String {
     }
     failures
         .iter()
-        .map(|f| format!("{} ({}) {}: {}", f.logical_id, f.resource_type, f.status, f.reason))
+        .map(|f| {
+            format!(
+                "{} ({}) {}: {}",
+                f.logical_id, f.resource_type, f.status, f.reason
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
 
 fn list_risks(risks: &[DataLossRisk]) -> String {
-    risks.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    risks
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn list_names(names: &[StackName]) -> String {
-    names.iter().map(StackName::as_str).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(StackName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What an engine operation reports when it cannot do what was asked.
@@ -136,7 +149,10 @@ pub enum Error {
         reason: String,
     },
     /// The operation failed; the stack was left in `status`.
-    #[error("{stack} failed and was left in {status}: {}. Next: {next_step}", list_failures(failures))]
+    #[error(
+        "{stack} failed and was left in {status}: {}. Next: {next_step}",
+        list_failures(failures)
+    )]
     StackFailed {
         /// The stack.
         stack: StackName,
@@ -176,13 +192,19 @@ pub enum Error {
         status: StackStatus,
     },
     /// The plan would replace or delete protected resources.
-    #[error("refusing a change that loses data: {}. Re-run with --allow-data-loss to accept it", list_risks(risks))]
+    #[error(
+        "refusing a change that loses data: {}. Re-run with --allow-data-loss to accept it",
+        list_risks(risks)
+    )]
     DataLoss {
         /// What would be lost and why it matters.
         risks: Vec<DataLossRisk>,
     },
     /// Another stack still imports one of this stack's exports.
-    #[error("cannot delete {stack}: its export {export} is still imported by {}; delete those first", list_names(importers))]
+    #[error(
+        "cannot delete {stack}: its export {export} is still imported by {}; delete those first",
+        list_names(importers)
+    )]
     ExportInUse {
         /// The stack to delete.
         stack: StackName,
@@ -219,6 +241,10 @@ pub enum Error {
 impl Error {
     /// Wraps an API failure with the operation and stack it concerns.
     pub fn api(operation: &'static str, stack: &StackName, source: ApiError) -> Self {
-        Self::Api { operation, stack: stack.clone(), source }
+        Self::Api {
+            operation,
+            stack: stack.clone(),
+            source,
+        }
     }
 }

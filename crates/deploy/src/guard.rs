@@ -42,7 +42,11 @@ impl fmt::Display for DataLossRisk {
             Loss::MaybeReplaced => "may be replaced",
             Loss::Deleted => "would be deleted",
         };
-        write!(f, "{} in {} {what} ({})", self.logical_id, self.stack, self.reason)
+        write!(
+            f,
+            "{} in {} {what} ({})",
+            self.logical_id, self.stack, self.reason
+        )
     }
 }
 
@@ -51,7 +55,10 @@ pub(crate) fn assess(spec: &StackSpec, changes: &[PlannedChange]) -> Vec<DataLos
     changes
         .iter()
         .filter_map(|change| {
-            let protected = spec.protected.iter().find(|p| p.logical_id == change.logical_id)?;
+            let protected = spec
+                .protected
+                .iter()
+                .find(|p| p.logical_id == change.logical_id)?;
             let loss = match (change.action, change.replacement) {
                 (ChangeAction::Remove, _) => Loss::Deleted,
                 (ChangeAction::Modify, Some(Replacement::Always)) => Loss::Replaced,
@@ -86,18 +93,36 @@ mod tests {
 
     #[test]
     fn replacing_or_deleting_protected_resources_is_a_risk() {
-        let spec = StackSpec::new(StackName::new("db").expect("valid"), "{}").protect("Database", "holds every task");
+        let spec = StackSpec::new(StackName::new("db").expect("valid"), "{}")
+            .protect("Database", "holds every task");
         let risks = assess(
             &spec,
             &[
-                change("Database", ChangeAction::Modify, Some(Replacement::Conditional)),
+                change(
+                    "Database",
+                    ChangeAction::Modify,
+                    Some(Replacement::Conditional),
+                ),
                 change("Other", ChangeAction::Remove, None),
             ],
         );
         assert_eq!(risks.len(), 1);
         assert_eq!(risks[0].loss, Loss::MaybeReplaced);
         assert!(risks[0].to_string().contains("holds every task"));
-        assert!(assess(&spec, &[change("Database", ChangeAction::Modify, Some(Replacement::Never))]).is_empty());
-        assert_eq!(assess(&spec, &[change("Database", ChangeAction::Remove, None)])[0].loss, Loss::Deleted);
+        assert!(
+            assess(
+                &spec,
+                &[change(
+                    "Database",
+                    ChangeAction::Modify,
+                    Some(Replacement::Never)
+                )]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            assess(&spec, &[change("Database", ChangeAction::Remove, None)])[0].loss,
+            Loss::Deleted
+        );
     }
 }

@@ -69,7 +69,8 @@ mod wait;
 pub use client::{AwsOptions, cloudformation_client, sdk_cloudformation, sdk_config};
 pub use cloudformation::{
     ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange, Replacement,
-    ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource, Timestamp,
+    ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource,
+    Timestamp,
 };
 pub use deploy::{DeployOptions, DeployReport, StackReport};
 pub use destroy::{DestroyReport, DestroyedStack};

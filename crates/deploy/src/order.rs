@@ -10,13 +10,20 @@ use crate::spec::StackSpec;
 /// The indices of `specs` in an order where every stack comes after the stacks it depends on;
 /// ties keep the caller's order, so the result is deterministic.
 pub(crate) fn dependency_order(specs: &[StackSpec]) -> Result<Vec<usize>, Error> {
-    let index: HashMap<&StackName, usize> = specs.iter().enumerate().map(|(i, s)| (&s.name, i)).collect();
+    let index: HashMap<&StackName, usize> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (&s.name, i))
+        .collect();
     let mut placed = vec![false; specs.len()];
     let mut order = Vec::with_capacity(specs.len());
     while order.len() < specs.len() {
         let ready = (0..specs.len()).find(|&i| {
             !placed[i]
-                && specs[i].depends_on.iter().all(|d| index.get(d).is_none_or(|&j| placed[j] || j == i))
+                && specs[i]
+                    .depends_on
+                    .iter()
+                    .all(|d| index.get(d).is_none_or(|&j| placed[j] || j == i))
         });
         match ready {
             Some(i) => {
@@ -24,9 +31,13 @@ pub(crate) fn dependency_order(specs: &[StackSpec]) -> Result<Vec<usize>, Error>
                 order.push(i);
             }
             None => {
-                let stacks: BTreeSet<StackName> =
-                    (0..specs.len()).filter(|&i| !placed[i]).map(|i| specs[i].name.clone()).collect();
-                return Err(Error::DependencyCycle { stacks: stacks.into_iter().collect() });
+                let stacks: BTreeSet<StackName> = (0..specs.len())
+                    .filter(|&i| !placed[i])
+                    .map(|i| specs[i].name.clone())
+                    .collect();
+                return Err(Error::DependencyCycle {
+                    stacks: stacks.into_iter().collect(),
+                });
             }
         }
     }
@@ -55,7 +66,12 @@ mod tests {
 
     #[test]
     fn orders_dependencies_first_and_keeps_ties_stable() {
-        let specs = vec![spec("app", &["db", "net"]), spec("db", &["net"]), spec("net", &[]), spec("other", &[])];
+        let specs = vec![
+            spec("app", &["db", "net"]),
+            spec("db", &["net"]),
+            spec("net", &[]),
+            spec("other", &[]),
+        ];
         let order = dependency_order(&specs).expect("no cycle");
         let names: Vec<_> = order.iter().map(|&i| specs[i].name.as_str()).collect();
         assert_eq!(names, ["net", "db", "app", "other"]);
@@ -64,7 +80,10 @@ mod tests {
     #[test]
     fn refuses_cycles() {
         let specs = vec![spec("a", &["b"]), spec("b", &["a"])];
-        assert!(matches!(dependency_order(&specs), Err(Error::DependencyCycle { .. })));
+        assert!(matches!(
+            dependency_order(&specs),
+            Err(Error::DependencyCycle { .. })
+        ));
     }
 
     #[test]

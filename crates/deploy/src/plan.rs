@@ -99,7 +99,9 @@ pub struct StackPlan {
 impl StackPlan {
     /// Every security-relevant widening in this stack's plan.
     pub fn widenings(&self) -> impl Iterator<Item = (&PlannedChange, &Widening)> {
-        self.changes.iter().flat_map(|c| c.widening.iter().map(move |w| (c, w)))
+        self.changes
+            .iter()
+            .flat_map(|c| c.widening.iter().map(move |w| (c, w)))
     }
 }
 
@@ -117,12 +119,17 @@ pub struct Plan {
 impl Plan {
     /// True when no stack changes.
     pub fn is_empty(&self) -> bool {
-        self.stacks.iter().all(|s| s.action == PlanAction::NoChanges)
+        self.stacks
+            .iter()
+            .all(|s| s.action == PlanAction::NoChanges)
     }
 
     /// Every data-loss risk in the plan.
     pub fn risks(&self) -> Vec<DataLossRisk> {
-        self.stacks.iter().flat_map(|s| s.risks.iter().cloned()).collect()
+        self.stacks
+            .iter()
+            .flat_map(|s| s.risks.iter().cloned())
+            .collect()
     }
 
     /// True when any change widens security groups or IAM (CDK's "broadening"): ask before deploying.
@@ -132,7 +139,11 @@ impl Plan {
 
     /// Stacks that need the caller's confirmation to be deleted and re-created.
     pub fn needs_recreate(&self) -> Vec<&StackName> {
-        self.stacks.iter().filter(|s| s.action == PlanAction::Recreate).map(|s| &s.stack).collect()
+        self.stacks
+            .iter()
+            .filter(|s| s.action == PlanAction::Recreate)
+            .map(|s| &s.stack)
+            .collect()
     }
 
     /// Refuses the plan when it loses protected data and the caller did not allow it.
@@ -153,9 +164,15 @@ impl Plan {
                 PlanAction::Create => "create",
                 PlanAction::Update => "update",
                 PlanAction::NoChanges => "no changes",
-                PlanAction::Recreate => "delete and re-create (left in ROLLBACK_COMPLETE by a failed create)",
+                PlanAction::Recreate => {
+                    "delete and re-create (left in ROLLBACK_COMPLETE by a failed create)"
+                }
             };
-            let source = if stack.from_template { " (from the template; values resolved at deploy)" } else { "" };
+            let source = if stack.from_template {
+                " (from the template; values resolved at deploy)"
+            } else {
+                ""
+            };
             out.push(format!("{}: {head}{source}", stack.stack));
             for change in &stack.changes {
                 out.extend(change_lines(change));
@@ -181,7 +198,10 @@ fn change_lines(change: &PlannedChange) -> Vec<String> {
         Some(Replacement::Conditional) => " [MAY BE REPLACED]",
         _ => "",
     };
-    let mut out = vec![format!("  {sign} {} ({}){replacement}", change.logical_id, change.resource_type)];
+    let mut out = vec![format!(
+        "  {sign} {} ({}){replacement}",
+        change.logical_id, change.resource_type
+    )];
     for p in &change.properties {
         let recreate = match p.requires_recreation {
             Replacement::Always => " (requires replacement)",

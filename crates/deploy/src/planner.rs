@@ -41,12 +41,19 @@ impl Engine {
             let spec = &specs[i];
             let mut plan = self.plan_one(spec, method, &created_here).await?;
             plan.risks = guard::assess(spec, &plan.changes);
-            created_here.insert(spec.name.clone(), matches!(plan.action, PlanAction::Create | PlanAction::Recreate));
+            created_here.insert(
+                spec.name.clone(),
+                matches!(plan.action, PlanAction::Create | PlanAction::Recreate),
+            );
             tracing::debug!(stack = %spec.name, action = ?plan.action, changes = plan.changes.len(), "planned");
             stacks.push(plan);
             ordered.push(spec.clone());
         }
-        Ok(Plan { method, stacks, specs: ordered })
+        Ok(Plan {
+            method,
+            stacks,
+            specs: ordered,
+        })
     }
 
     async fn plan_one(
@@ -56,7 +63,9 @@ impl Engine {
         created_here: &HashMap<StackName, bool>,
     ) -> Result<StackPlan, Error> {
         let current = self.settle_first(&spec.name).await?;
-        let status = current.map(|d| d.status).filter(|s| !s.is_review() && s.as_str() != "DELETE_COMPLETE");
+        let status = current
+            .map(|d| d.status)
+            .filter(|s| !s.is_review() && s.as_str() != "DELETE_COMPLETE");
         let from_template = |action| -> Result<StackPlan, Error> {
             Ok(StackPlan {
                 stack: spec.name.clone(),
@@ -111,7 +120,10 @@ impl Engine {
                 for dep in &spec.depends_on {
                     let exists = match created_here.get(dep) {
                         Some(created) => !created,
-                        None => self.describe(dep).await?.is_some_and(|d| d.status.is_usable()),
+                        None => self
+                            .describe(dep)
+                            .await?
+                            .is_some_and(|d| d.status.is_usable()),
                     };
                     deps_exist &= exists;
                 }
@@ -123,7 +135,8 @@ impl Engine {
                 let made = self.make_change_set(spec, ChangeSetKind::Create).await?;
                 let (id, changes) = made.ok_or_else(|| Error::ChangeSetFailed {
                     stack: spec.name.clone(),
-                    reason: "CloudFormation reported no changes for a stack that does not exist".to_owned(),
+                    reason: "CloudFormation reported no changes for a stack that does not exist"
+                        .to_owned(),
                 })?;
                 Ok(StackPlan {
                     stack: spec.name.clone(),
@@ -149,13 +162,21 @@ impl Engine {
         let name = self.next_token(stack, "cs");
         let input = stack_input(spec, None);
         let id = self
-            .call(stack, "CreateChangeSet", || self.cfn.create_change_set(&input, name.as_str(), kind))
+            .call(stack, "CreateChangeSet", || {
+                self.cfn.create_change_set(&input, name.as_str(), kind)
+            })
             .await?;
-        self.emit(Event::ChangeSetCreating { stack: stack.clone(), change_set: id.clone() });
+        self.emit(Event::ChangeSetCreating {
+            stack: stack.clone(),
+            change_set: id.clone(),
+        });
         let started = tokio::time::Instant::now();
         loop {
-            let description =
-                self.call(stack, "DescribeChangeSet", || self.cfn.describe_change_set(stack, &id)).await?;
+            let description = self
+                .call(stack, "DescribeChangeSet", || {
+                    self.cfn.describe_change_set(stack, &id)
+                })
+                .await?;
             if description.is_empty_change() {
                 self.drop_change_set(stack, &id).await;
                 return Ok(None);
@@ -173,7 +194,11 @@ impl Engine {
             if started.elapsed() >= self.options.timeout {
                 return Err(Error::ChangeSetFailed {
                     stack: stack.clone(),
-                    reason: format!("still {} after {}s", description.status, started.elapsed().as_secs()),
+                    reason: format!(
+                        "still {} after {}s",
+                        description.status,
+                        started.elapsed().as_secs()
+                    ),
                 });
             }
             tokio::time::sleep(self.options.poll_interval).await;
@@ -182,7 +207,12 @@ impl Engine {
 
     /// Deletes a change set we no longer need; failing to is only worth a debug line.
     pub(crate) async fn drop_change_set(&self, stack: &StackName, id: &ChangeSetId) {
-        if let Err(e) = self.call(stack, "DeleteChangeSet", || self.cfn.delete_change_set(stack, id)).await {
+        if let Err(e) = self
+            .call(stack, "DeleteChangeSet", || {
+                self.cfn.delete_change_set(stack, id)
+            })
+            .await
+        {
             tracing::debug!(%stack, change_set = %id, error = %e, "could not delete change set");
         }
     }
@@ -191,14 +221,26 @@ impl Engine {
     /// `REVIEW_IN_PROGRESS` stacks that create change sets leave behind.
     pub async fn discard(&self, plan: &Plan) -> Result<(), Error> {
         for stack_plan in &plan.stacks {
-            let Some(id) = &stack_plan.change_set else { continue };
+            let Some(id) = &stack_plan.change_set else {
+                continue;
+            };
             let stack = &stack_plan.stack;
             self.drop_change_set(stack, id).await;
             if stack_plan.action == PlanAction::Create
-                && self.describe(stack).await?.is_some_and(|d| d.status.is_review())
+                && self
+                    .describe(stack)
+                    .await?
+                    .is_some_and(|d| d.status.is_review())
             {
-                match self.call(stack, "DeleteStack", || self.cfn.delete_stack(stack, None)).await {
-                    Ok(()) | Err(Error::Api { source: ApiError::NotFound { .. }, .. }) => {}
+                match self
+                    .call(stack, "DeleteStack", || self.cfn.delete_stack(stack, None))
+                    .await
+                {
+                    Ok(())
+                    | Err(Error::Api {
+                        source: ApiError::NotFound { .. },
+                        ..
+                    }) => {}
                     Err(e) => return Err(e),
                 }
             }

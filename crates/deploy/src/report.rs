@@ -29,14 +29,23 @@ impl Engine {
     pub async fn status(&self, stacks: &[StackName]) -> Result<Vec<StackState>, Error> {
         let mut out = Vec::with_capacity(stacks.len());
         for stack in stacks {
-            let description = self.describe(stack).await?.filter(|d| !d.status.is_review());
-            out.push(StackState { stack: stack.clone(), description });
+            let description = self
+                .describe(stack)
+                .await?
+                .filter(|d| !d.status.is_review());
+            out.push(StackState {
+                stack: stack.clone(),
+                description,
+            });
         }
         Ok(out)
     }
 
     /// The outputs of each existing stack, in the order given (missing stacks are left out).
-    pub async fn outputs(&self, stacks: &[StackName]) -> Result<Vec<(StackName, Vec<StackOutput>)>, Error> {
+    pub async fn outputs(
+        &self,
+        stacks: &[StackName],
+    ) -> Result<Vec<(StackName, Vec<StackOutput>)>, Error> {
         Ok(self
             .status(stacks)
             .await?

@@ -10,7 +10,8 @@ use aws_sdk_cloudformation::types as sdk;
 
 use crate::cloudformation::{
     ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange, Replacement,
-    ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource, Timestamp,
+    ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource,
+    Timestamp,
 };
 use crate::error::ApiError;
 use crate::names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
@@ -37,16 +38,23 @@ where
     R: std::fmt::Debug,
 {
     let Some(code) = err.code().map(str::to_owned) else {
-        return ApiError::Transport { message: DisplayErrorContext(&err).to_string() };
+        return ApiError::Transport {
+            message: DisplayErrorContext(&err).to_string(),
+        };
     };
     let message = err.message().unwrap_or_default().to_owned();
-    if matches!(code.as_str(), "Throttling" | "ThrottlingException" | "RequestLimitExceeded")
-        || message.contains("Rate exceeded")
+    if matches!(
+        code.as_str(),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded"
+    ) || message.contains("Rate exceeded")
     {
         ApiError::Throttling { message }
     } else if message.contains("No updates are to be performed") {
         ApiError::NoUpdates
-    } else if message.contains("does not exist") || code.starts_with("ChangeSetNotFound") || code == "StackNotFoundException" {
+    } else if message.contains("does not exist")
+        || code.starts_with("ChangeSetNotFound")
+        || code == "StackNotFoundException"
+    {
         ApiError::NotFound { message }
     } else if code == "AlreadyExistsException" {
         ApiError::AlreadyExists { message }
@@ -56,7 +64,10 @@ where
 }
 
 fn missing(operation: &'static str, what: &str) -> ApiError {
-    ApiError::UnexpectedResponse { operation, detail: format!("no {what}") }
+    ApiError::UnexpectedResponse {
+        operation,
+        detail: format!("no {what}"),
+    }
 }
 
 fn timestamp(t: &DateTime) -> Timestamp {
@@ -78,30 +89,53 @@ fn parameters(params: &[Parameter]) -> Vec<sdk::Parameter> {
 }
 
 fn tags(input: &StackInput) -> Vec<sdk::Tag> {
-    input.tags.iter().map(|t| sdk::Tag::builder().key(&t.key).value(&t.value).build()).collect()
+    input
+        .tags
+        .iter()
+        .map(|t| sdk::Tag::builder().key(&t.key).value(&t.value).build())
+        .collect()
 }
 
 fn capabilities(input: &StackInput) -> Vec<sdk::Capability> {
-    input.capabilities.iter().map(|c| sdk::Capability::from(c.as_str())).collect()
+    input
+        .capabilities
+        .iter()
+        .map(|c| sdk::Capability::from(c.as_str()))
+        .collect()
 }
 
 pub(crate) fn stack(s: &sdk::Stack) -> Result<StackDescription, ApiError> {
     const OP: &str = "DescribeStacks";
     let name = s.stack_name().ok_or_else(|| missing(OP, "StackName"))?;
     Ok(StackDescription {
-        name: StackName::new(name)
-            .map_err(|e| ApiError::UnexpectedResponse { operation: OP, detail: e.to_string() })?,
-        id: s.stack_id().ok_or_else(|| missing(OP, "StackId"))?.to_owned(),
-        status: StackStatus::new(s.stack_status().ok_or_else(|| missing(OP, "StackStatus"))?.as_str()),
+        name: StackName::new(name).map_err(|e| ApiError::UnexpectedResponse {
+            operation: OP,
+            detail: e.to_string(),
+        })?,
+        id: s
+            .stack_id()
+            .ok_or_else(|| missing(OP, "StackId"))?
+            .to_owned(),
+        status: StackStatus::new(
+            s.stack_status()
+                .ok_or_else(|| missing(OP, "StackStatus"))?
+                .as_str(),
+        ),
         status_reason: s.stack_status_reason().map(str::to_owned),
-        created: timestamp(s.creation_time().ok_or_else(|| missing(OP, "CreationTime"))?),
+        created: timestamp(
+            s.creation_time()
+                .ok_or_else(|| missing(OP, "CreationTime"))?,
+        ),
         last_updated: s.last_updated_time().map(timestamp),
         outputs: s
             .outputs()
             .iter()
             .map(|o| {
                 Ok(StackOutput {
-                    key: o.output_key().ok_or_else(|| missing(OP, "OutputKey"))?.to_owned(),
+                    key: o
+                        .output_key()
+                        .ok_or_else(|| missing(OP, "OutputKey"))?
+                        .to_owned(),
                     value: o.output_value().unwrap_or_default().to_owned(),
                     export_name: o.export_name().map(ExportName::new),
                     description: o.description().map(str::to_owned),
@@ -111,7 +145,12 @@ pub(crate) fn stack(s: &sdk::Stack) -> Result<StackDescription, ApiError> {
         parameters: s
             .parameters()
             .iter()
-            .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+            .filter_map(|p| {
+                Some((
+                    p.parameter_key()?.to_owned(),
+                    p.parameter_value().unwrap_or_default().to_owned(),
+                ))
+            })
             .collect(),
     })
 }
@@ -119,11 +158,24 @@ pub(crate) fn stack(s: &sdk::Stack) -> Result<StackDescription, ApiError> {
 pub(crate) fn event(e: &sdk::StackEvent) -> Result<StackEvent, ApiError> {
     const OP: &str = "DescribeStackEvents";
     Ok(StackEvent {
-        event_id: e.event_id().ok_or_else(|| missing(OP, "EventId"))?.to_owned(),
-        logical_id: LogicalId::new(e.logical_resource_id().ok_or_else(|| missing(OP, "LogicalResourceId"))?),
-        physical_id: e.physical_resource_id().filter(|p| !p.is_empty()).map(str::to_owned),
+        event_id: e
+            .event_id()
+            .ok_or_else(|| missing(OP, "EventId"))?
+            .to_owned(),
+        logical_id: LogicalId::new(
+            e.logical_resource_id()
+                .ok_or_else(|| missing(OP, "LogicalResourceId"))?,
+        ),
+        physical_id: e
+            .physical_resource_id()
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
         resource_type: e.resource_type().unwrap_or_default().to_owned(),
-        status: ResourceStatus::new(e.resource_status().ok_or_else(|| missing(OP, "ResourceStatus"))?.as_str()),
+        status: ResourceStatus::new(
+            e.resource_status()
+                .ok_or_else(|| missing(OP, "ResourceStatus"))?
+                .as_str(),
+        ),
         reason: e.resource_status_reason().map(str::to_owned),
         timestamp: timestamp(e.timestamp().ok_or_else(|| missing(OP, "Timestamp"))?),
         request_token: e.client_request_token().map(RequestToken::new),
@@ -161,16 +213,24 @@ pub(crate) fn resource_change(c: &sdk::ResourceChange) -> Result<ResourceChange,
                 path,
                 before: target.before_value().map(str::to_owned),
                 after: target.after_value().map(str::to_owned),
-                requires_recreation: target.requires_recreation().map_or(Replacement::Never, |r| replacement(r.as_str())),
+                requires_recreation: target
+                    .requires_recreation()
+                    .map_or(Replacement::Never, |r| replacement(r.as_str())),
                 cause: d.change_source().map(|s| s.as_str().to_owned()),
             })
         })
         .collect();
     Ok(ResourceChange {
         action,
-        logical_id: LogicalId::new(c.logical_resource_id().ok_or_else(|| missing(OP, "LogicalResourceId"))?),
+        logical_id: LogicalId::new(
+            c.logical_resource_id()
+                .ok_or_else(|| missing(OP, "LogicalResourceId"))?,
+        ),
         physical_id: c.physical_resource_id().map(str::to_owned),
-        resource_type: c.resource_type().ok_or_else(|| missing(OP, "ResourceType"))?.to_owned(),
+        resource_type: c
+            .resource_type()
+            .ok_or_else(|| missing(OP, "ResourceType"))?
+            .to_owned(),
         replacement: c.replacement().map(|r| replacement(r.as_str())),
         details,
         before_context: c.before_context().map(str::to_owned),
@@ -180,8 +240,17 @@ pub(crate) fn resource_change(c: &sdk::ResourceChange) -> Result<ResourceChange,
 
 #[async_trait]
 impl CloudFormation for SdkCloudFormation {
-    async fn describe_stack(&self, stack: &StackName) -> Result<Option<StackDescription>, ApiError> {
-        match self.client.describe_stacks().stack_name(stack.as_str()).send().await {
+    async fn describe_stack(
+        &self,
+        stack: &StackName,
+    ) -> Result<Option<StackDescription>, ApiError> {
+        match self
+            .client
+            .describe_stacks()
+            .stack_name(stack.as_str())
+            .send()
+            .await
+        {
             Ok(out) => out.stacks().first().map(self::stack).transpose(),
             Err(e) => match classify(e) {
                 ApiError::NotFound { .. } => Ok(None),
@@ -192,7 +261,10 @@ impl CloudFormation for SdkCloudFormation {
 
     async fn create_stack(&self, input: &StackInput) -> Result<String, ApiError> {
         let TemplateSource::Body(body) = &input.template else {
-            return Err(ApiError::Service { code: "InvalidRequest".into(), message: "CreateStack needs a template body".into() });
+            return Err(ApiError::Service {
+                code: "InvalidRequest".into(),
+                message: "CreateStack needs a template body".into(),
+            });
         };
         let out = self
             .client
@@ -206,7 +278,10 @@ impl CloudFormation for SdkCloudFormation {
             .send()
             .await
             .map_err(classify)?;
-        Ok(out.stack_id().ok_or_else(|| missing("CreateStack", "StackId"))?.to_owned())
+        Ok(out
+            .stack_id()
+            .ok_or_else(|| missing("CreateStack", "StackId"))?
+            .to_owned())
     }
 
     async fn update_stack(&self, input: &StackInput) -> Result<String, ApiError> {
@@ -223,10 +298,17 @@ impl CloudFormation for SdkCloudFormation {
             .send()
             .await
             .map_err(classify)?;
-        Ok(out.stack_id().ok_or_else(|| missing("UpdateStack", "StackId"))?.to_owned())
+        Ok(out
+            .stack_id()
+            .ok_or_else(|| missing("UpdateStack", "StackId"))?
+            .to_owned())
     }
 
-    async fn delete_stack(&self, stack: &StackName, token: Option<&RequestToken>) -> Result<(), ApiError> {
+    async fn delete_stack(
+        &self,
+        stack: &StackName,
+        token: Option<&RequestToken>,
+    ) -> Result<(), ApiError> {
         self.client
             .delete_stack()
             .stack_name(stack.as_str())
@@ -237,7 +319,12 @@ impl CloudFormation for SdkCloudFormation {
         Ok(())
     }
 
-    async fn create_change_set(&self, input: &StackInput, name: &str, kind: ChangeSetKind) -> Result<ChangeSetId, ApiError> {
+    async fn create_change_set(
+        &self,
+        input: &StackInput,
+        name: &str,
+        kind: ChangeSetKind,
+    ) -> Result<ChangeSetId, ApiError> {
         let req = self
             .client
             .create_change_set()
@@ -258,10 +345,16 @@ impl CloudFormation for SdkCloudFormation {
             .send()
             .await
             .map_err(classify)?;
-        Ok(ChangeSetId::new(out.id().ok_or_else(|| missing("CreateChangeSet", "Id"))?))
+        Ok(ChangeSetId::new(
+            out.id().ok_or_else(|| missing("CreateChangeSet", "Id"))?,
+        ))
     }
 
-    async fn describe_change_set(&self, stack: &StackName, change_set: &ChangeSetId) -> Result<ChangeSetDescription, ApiError> {
+    async fn describe_change_set(
+        &self,
+        stack: &StackName,
+        change_set: &ChangeSetId,
+    ) -> Result<ChangeSetDescription, ApiError> {
         const OP: &str = "DescribeChangeSet";
         let mut next: Option<String> = None;
         let mut description: Option<ChangeSetDescription> = None;
@@ -287,7 +380,11 @@ impl CloudFormation for SdkCloudFormation {
                 None => {
                     description = Some(ChangeSetDescription {
                         id: ChangeSetId::new(out.change_set_id().unwrap_or(change_set.as_str())),
-                        status: out.status().ok_or_else(|| missing(OP, "Status"))?.as_str().to_owned(),
+                        status: out
+                            .status()
+                            .ok_or_else(|| missing(OP, "Status"))?
+                            .as_str()
+                            .to_owned(),
                         status_reason: out.status_reason().map(str::to_owned),
                         execution_status: out.execution_status().map(|s| s.as_str().to_owned()),
                         changes,
@@ -302,7 +399,12 @@ impl CloudFormation for SdkCloudFormation {
         description.ok_or_else(|| missing(OP, "response"))
     }
 
-    async fn execute_change_set(&self, stack: &StackName, change_set: &ChangeSetId, token: Option<&RequestToken>) -> Result<(), ApiError> {
+    async fn execute_change_set(
+        &self,
+        stack: &StackName,
+        change_set: &ChangeSetId,
+        token: Option<&RequestToken>,
+    ) -> Result<(), ApiError> {
         self.client
             .execute_change_set()
             .stack_name(stack.as_str())
@@ -314,7 +416,11 @@ impl CloudFormation for SdkCloudFormation {
         Ok(())
     }
 
-    async fn delete_change_set(&self, stack: &StackName, change_set: &ChangeSetId) -> Result<(), ApiError> {
+    async fn delete_change_set(
+        &self,
+        stack: &StackName,
+        change_set: &ChangeSetId,
+    ) -> Result<(), ApiError> {
         self.client
             .delete_change_set()
             .stack_name(stack.as_str())
@@ -326,7 +432,13 @@ impl CloudFormation for SdkCloudFormation {
     }
 
     async fn describe_stack_events(&self, stack: &StackName) -> Result<Vec<StackEvent>, ApiError> {
-        let out = self.client.describe_stack_events().stack_name(stack.as_str()).send().await.map_err(classify)?;
+        let out = self
+            .client
+            .describe_stack_events()
+            .stack_name(stack.as_str())
+            .send()
+            .await
+            .map_err(classify)?;
         out.stack_events().iter().map(event).collect()
     }
 
@@ -334,18 +446,31 @@ impl CloudFormation for SdkCloudFormation {
         let mut next: Option<String> = None;
         let mut importers = Vec::new();
         loop {
-            let out = match self.client.list_imports().export_name(export.as_str()).set_next_token(next.take()).send().await {
+            let out = match self
+                .client
+                .list_imports()
+                .export_name(export.as_str())
+                .set_next_token(next.take())
+                .send()
+                .await
+            {
                 Ok(out) => out,
                 // CloudFormation answers "Export 'x' is not imported by any stack." as a ValidationError.
                 Err(e) => match classify(e) {
-                    ApiError::Service { message, .. } if message.contains("is not imported by any stack") => return Ok(importers),
+                    ApiError::Service { message, .. }
+                        if message.contains("is not imported by any stack") =>
+                    {
+                        return Ok(importers);
+                    }
                     other => return Err(other),
                 },
             };
             for name in out.imports() {
-                importers.push(StackName::new(name.as_str()).map_err(|e| ApiError::UnexpectedResponse {
-                    operation: "ListImports",
-                    detail: e.to_string(),
+                importers.push(StackName::new(name.as_str()).map_err(|e| {
+                    ApiError::UnexpectedResponse {
+                        operation: "ListImports",
+                        detail: e.to_string(),
+                    }
                 })?);
             }
             match out.next_token() {

@@ -21,17 +21,28 @@ pub struct Parameter {
 impl Parameter {
     /// A plain parameter with a value.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { key: key.into(), value: ParameterValue::Value(value.into()), sensitive: false }
+        Self {
+            key: key.into(),
+            value: ParameterValue::Value(value.into()),
+            sensitive: false,
+        }
     }
 
     /// A parameter whose value must never be shown.
     pub fn sensitive(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { sensitive: true, ..Self::new(key, value) }
+        Self {
+            sensitive: true,
+            ..Self::new(key, value)
+        }
     }
 
     /// Keeps the value the stack already has.
     pub fn use_previous(key: impl Into<String>) -> Self {
-        Self { key: key.into(), value: ParameterValue::UsePrevious, sensitive: false }
+        Self {
+            key: key.into(),
+            value: ParameterValue::UsePrevious,
+            sensitive: false,
+        }
     }
 
     /// The value as it may be shown to a user: `****` for sensitive ones.
@@ -115,7 +126,10 @@ impl StackSpec {
             depends_on: Vec::new(),
             protected: Vec::new(),
             parameters_before_delete: Vec::new(),
-            capabilities: vec!["CAPABILITY_IAM".to_owned(), "CAPABILITY_NAMED_IAM".to_owned()],
+            capabilities: vec![
+                "CAPABILITY_IAM".to_owned(),
+                "CAPABILITY_NAMED_IAM".to_owned(),
+            ],
         }
     }
 
@@ -127,7 +141,10 @@ impl StackSpec {
 
     /// Adds a tag.
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.push(Tag { key: key.into(), value: value.into() });
+        self.tags.push(Tag {
+            key: key.into(),
+            value: value.into(),
+        });
         self
     }
 

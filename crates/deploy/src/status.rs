@@ -58,7 +58,10 @@ impl StackStatus {
     /// The update was rolled back cleanly: the stack is usable at its previous version.
     pub fn is_usable(&self) -> bool {
         self.is_good() && self.0 != "DELETE_COMPLETE"
-            || matches!(self.0.as_str(), "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE")
+            || matches!(
+                self.0.as_str(),
+                "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE"
+            )
     }
 
     /// A state out of which CloudFormation cannot move without help (`*_FAILED`).

@@ -30,26 +30,44 @@ fn is_consequence(reason: &str) -> bool {
 impl Engine {
     /// The ids of the events that exist now, so that only later ones are shown.
     pub(crate) async fn event_cursor(&self, stack: &StackName) -> Result<HashSet<String>, Error> {
-        match self.call(stack, "DescribeStackEvents", || self.cfn.describe_stack_events(stack)).await {
+        match self
+            .call(stack, "DescribeStackEvents", || {
+                self.cfn.describe_stack_events(stack)
+            })
+            .await
+        {
             Ok(events) => Ok(events.into_iter().map(|e| e.event_id).collect()),
-            Err(Error::Api { source: ApiError::NotFound { .. }, .. }) => Ok(HashSet::new()),
+            Err(Error::Api {
+                source: ApiError::NotFound { .. },
+                ..
+            }) => Ok(HashSet::new()),
             Err(e) => Err(e),
         }
     }
 
     /// Describes a stack through the retry wrapper; `None` when it does not exist.
-    pub(crate) async fn describe(&self, stack: &StackName) -> Result<Option<StackDescription>, Error> {
-        self.call(stack, "DescribeStacks", || self.cfn.describe_stack(stack)).await
+    pub(crate) async fn describe(
+        &self,
+        stack: &StackName,
+    ) -> Result<Option<StackDescription>, Error> {
+        self.call(stack, "DescribeStacks", || self.cfn.describe_stack(stack))
+            .await
     }
 
     /// If an operation is running on the stack (ours from before a Ctrl-C, or someone else's),
     /// waits for it to settle; returns the stack as it is then.
-    pub(crate) async fn settle_first(&self, stack: &StackName) -> Result<Option<StackDescription>, Error> {
+    pub(crate) async fn settle_first(
+        &self,
+        stack: &StackName,
+    ) -> Result<Option<StackDescription>, Error> {
         let current = self.describe(stack).await?;
         match current {
             Some(d) if d.status.is_in_progress() => {
                 tracing::debug!(%stack, status = %d.status, "attaching to an operation in progress");
-                self.emit(Event::WaitingForInProgress { stack: stack.clone(), status: d.status.clone() });
+                self.emit(Event::WaitingForInProgress {
+                    stack: stack.clone(),
+                    status: d.status.clone(),
+                });
                 let seen = self.event_cursor(stack).await?;
                 Ok(self.wait_settled(stack, None, seen).await?.description)
             }
@@ -69,9 +87,17 @@ impl Engine {
         let mut consequences = Vec::new();
         loop {
             let description = self.describe(stack).await?;
-            let events = match self.call(stack, "DescribeStackEvents", || self.cfn.describe_stack_events(stack)).await {
+            let events = match self
+                .call(stack, "DescribeStackEvents", || {
+                    self.cfn.describe_stack_events(stack)
+                })
+                .await
+            {
                 Ok(events) => events,
-                Err(Error::Api { source: ApiError::NotFound { .. }, .. }) => Vec::new(),
+                Err(Error::Api {
+                    source: ApiError::NotFound { .. },
+                    ..
+                }) => Vec::new(),
                 Err(e) => return Err(e),
             };
             // Newest first from the API: show them oldest first.
@@ -99,18 +125,28 @@ impl Engine {
                         failures.push(failure);
                     }
                 }
-                self.emit(Event::Resource { stack: stack.clone(), event });
+                self.emit(Event::Resource {
+                    stack: stack.clone(),
+                    event,
+                });
             }
             let settled = description.as_ref().is_none_or(|d| d.status.is_settled());
             if settled {
                 if failures.is_empty() {
                     failures = consequences;
                 }
-                return Ok(Settled { description, failures });
+                return Ok(Settled {
+                    description,
+                    failures,
+                });
             }
             if started.elapsed() >= self.options.timeout {
                 let status = description.map_or_else(|| StackStatus::new("UNKNOWN"), |d| d.status);
-                return Err(Error::Timeout { stack: stack.clone(), waited: started.elapsed(), status });
+                return Err(Error::Timeout {
+                    stack: stack.clone(),
+                    waited: started.elapsed(),
+                    status,
+                });
             }
             tokio::time::sleep(self.options.poll_interval).await;
         }
@@ -135,7 +171,10 @@ pub(crate) fn next_step(stack: &StackName, status: &StackStatus) -> String {
 
 /// Builds the typed failure for a settled stack that did not end well.
 pub(crate) fn failed(stack: &StackName, settled: Settled) -> Error {
-    let status = settled.description.as_ref().map_or_else(|| StackStatus::new("DELETE_COMPLETE"), |d| d.status.clone());
+    let status = settled
+        .description
+        .as_ref()
+        .map_or_else(|| StackStatus::new("DELETE_COMPLETE"), |d| d.status.clone());
     let mut failures = settled.failures;
     failures.truncate(5);
     if failures.is_empty()
@@ -148,5 +187,10 @@ pub(crate) fn failed(stack: &StackName, settled: Settled) -> Error {
             reason,
         });
     }
-    Error::StackFailed { stack: stack.clone(), next_step: next_step(stack, &status), status, failures }
+    Error::StackFailed {
+        stack: stack.clone(),
+        next_step: next_step(stack, &status),
+        status,
+        failures,
+    }
 }

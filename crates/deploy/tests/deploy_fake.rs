@@ -14,22 +14,51 @@ use techchallenge_deploy::{DeployOptions, Error, Event, Method, Outcome, PlanAct
 async fn creates_in_dependency_order_with_per_resource_events() {
     let Setup { fake, sink, engine } = setup();
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    let order: Vec<_> = plan.stacks.iter().map(|s| (s.stack.as_str(), s.action, s.from_template)).collect();
+    let order: Vec<_> = plan
+        .stacks
+        .iter()
+        .map(|s| (s.stack.as_str(), s.action, s.from_template))
+        .collect();
     // Only the network can have a change set now; the others import exports that do not exist yet.
     assert_eq!(
         order,
-        [("net", PlanAction::Create, false), ("db", PlanAction::Create, true), ("app", PlanAction::Create, true)]
+        [
+            ("net", PlanAction::Create, false),
+            ("db", PlanAction::Create, true),
+            ("app", PlanAction::Create, true)
+        ]
     );
-    let report = engine.deploy(&plan, DeployOptions::default()).await.expect("deploy");
-    let outcomes: Vec<_> = report.stacks.iter().map(|s| (s.stack.as_str(), s.outcome)).collect();
-    assert_eq!(outcomes, [("net", Outcome::Created), ("db", Outcome::Created), ("app", Outcome::Created)]);
+    let report = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("deploy");
+    let outcomes: Vec<_> = report
+        .stacks
+        .iter()
+        .map(|s| (s.stack.as_str(), s.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("net", Outcome::Created),
+            ("db", Outcome::Created),
+            ("app", Outcome::Created)
+        ]
+    );
     assert!(report.stacks.iter().all(|s| s.duration > Duration::ZERO));
     let net = report.stacks.first().expect("net");
-    assert_eq!(net.outputs[0].export_name.as_ref().map(|e| e.as_str()), Some("net-VpcId"));
+    assert_eq!(
+        net.outputs[0].export_name.as_ref().map(|e| e.as_str()),
+        Some("net-VpcId")
+    );
 
     let calls = fake.calls();
-    assert!(position(&calls, "settled net CREATE_COMPLETE") < position(&calls, "ExecuteChangeSet db"));
-    assert!(position(&calls, "settled db CREATE_COMPLETE") < position(&calls, "ExecuteChangeSet app"));
+    assert!(
+        position(&calls, "settled net CREATE_COMPLETE") < position(&calls, "ExecuteChangeSet db")
+    );
+    assert!(
+        position(&calls, "settled db CREATE_COMPLETE") < position(&calls, "ExecuteChangeSet app")
+    );
     assert_eq!(fake.calls_of("ExecuteChangeSet").len(), 3);
 
     let resource_events: Vec<_> = sink
@@ -42,10 +71,22 @@ async fn creates_in_dependency_order_with_per_resource_events() {
             _ => None,
         })
         .collect();
-    assert!(resource_events.contains(&"Database CREATE_IN_PROGRESS".to_owned()), "{resource_events:?}");
+    assert!(
+        resource_events.contains(&"Database CREATE_IN_PROGRESS".to_owned()),
+        "{resource_events:?}"
+    );
     assert!(resource_events.contains(&"Database CREATE_COMPLETE".to_owned()));
-    assert_eq!(resource_events.last().map(String::as_str), Some("db CREATE_COMPLETE"));
-    assert!(sink.events().iter().any(|e| matches!(e, Event::StackFinished { outcome: Outcome::Created, .. })));
+    assert_eq!(
+        resource_events.last().map(String::as_str),
+        Some("db CREATE_COMPLETE")
+    );
+    assert!(sink.events().iter().any(|e| matches!(
+        e,
+        Event::StackFinished {
+            outcome: Outcome::Created,
+            ..
+        }
+    )));
 }
 
 #[tokio::test(start_paused = true)]
@@ -53,10 +94,15 @@ async fn independent_stacks_run_in_parallel_and_dependents_wait_for_all() {
     let Setup { fake, engine, .. } = setup();
     let a = techchallenge_deploy::StackSpec::new(name("a"), network_template());
     let b = techchallenge_deploy::StackSpec::new(name("b"), network_template());
-    let c = techchallenge_deploy::StackSpec::new(name("c"), network_template()).depends_on(name("a")).depends_on(name("b"));
+    let c = techchallenge_deploy::StackSpec::new(name("c"), network_template())
+        .depends_on(name("a"))
+        .depends_on(name("b"));
     fake.script("a", Script::Slow { polls: 3 });
     let plan = engine.plan(&[c, a, b], Method::Direct).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("deploy");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("deploy");
     let calls = fake.calls();
     // b starts while a is still running; c starts only after both settled.
     assert!(position(&calls, "CreateStack b") < position(&calls, "settled a CREATE_COMPLETE"));
@@ -69,18 +115,42 @@ async fn independent_stacks_run_in_parallel_and_dependents_wait_for_all() {
 async fn a_second_deploy_has_no_changes_and_succeeds() {
     let Setup { fake, sink, engine } = setup();
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("first deploy");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("first deploy");
     let executed = fake.calls_of("ExecuteChangeSet").len();
 
-    let again = engine.plan(&all(), Method::ChangeSet).await.expect("plan again");
+    let again = engine
+        .plan(&all(), Method::ChangeSet)
+        .await
+        .expect("plan again");
     assert!(again.is_empty(), "{again}");
     assert!(again.to_string().contains("net: no changes"));
-    let report = engine.deploy(&again, DeployOptions::default()).await.expect("no-op deploy is Ok");
-    assert!(report.stacks.iter().all(|s| s.outcome == Outcome::NoChanges));
-    assert_eq!(fake.calls_of("ExecuteChangeSet").len(), executed, "nothing executed");
+    let report = engine
+        .deploy(&again, DeployOptions::default())
+        .await
+        .expect("no-op deploy is Ok");
+    assert!(
+        report
+            .stacks
+            .iter()
+            .all(|s| s.outcome == Outcome::NoChanges)
+    );
+    assert_eq!(
+        fake.calls_of("ExecuteChangeSet").len(),
+        executed,
+        "nothing executed"
+    );
     // The empty change sets (reported FAILED by CloudFormation) were cleaned up.
     assert_eq!(fake.calls_of("DeleteChangeSet").len(), 3);
-    assert!(sink.events().iter().any(|e| matches!(e, Event::StackFinished { outcome: Outcome::NoChanges, .. })));
+    assert!(sink.events().iter().any(|e| matches!(
+        e,
+        Event::StackFinished {
+            outcome: Outcome::NoChanges,
+            ..
+        }
+    )));
 }
 
 #[tokio::test(start_paused = true)]
@@ -88,27 +158,52 @@ async fn direct_method_creates_updates_and_treats_no_updates_as_success() {
     let Setup { fake, engine, .. } = setup();
     let plan = engine.plan(&all(), Method::Direct).await.expect("plan");
     assert!(plan.stacks.iter().all(|s| s.change_set.is_none()));
-    engine.deploy(&plan, DeployOptions::default()).await.expect("deploy");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("deploy");
     assert_eq!(fake.calls_of("CreateStack").len(), 3);
     assert!(fake.calls_of("ExecuteChangeSet").is_empty());
 
     // A changed setting: previewed through a change set, applied with UpdateStack.
     let specs = vec![network(), database("db.t3.small"), application()];
-    let plan = engine.plan(&specs, Method::Direct).await.expect("plan update");
-    let db = plan.stacks.iter().find(|s| s.stack.as_str() == "db").expect("db");
+    let plan = engine
+        .plan(&specs, Method::Direct)
+        .await
+        .expect("plan update");
+    let db = plan
+        .stacks
+        .iter()
+        .find(|s| s.stack.as_str() == "db")
+        .expect("db");
     assert_eq!(db.action, PlanAction::Update);
     let class = &db.changes[0].properties[0];
-    assert_eq!((class.before.as_deref(), class.after.as_deref()), (Some("\"db.t3.micro\""), Some("\"db.t3.small\"")));
-    let report = engine.deploy(&plan, DeployOptions::default()).await.expect("update");
+    assert_eq!(
+        (class.before.as_deref(), class.after.as_deref()),
+        (Some("\"db.t3.micro\""), Some("\"db.t3.small\""))
+    );
+    let report = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("update");
     let outcomes: Vec<_> = report.stacks.iter().map(|s| s.outcome).collect();
-    assert_eq!(outcomes, [Outcome::NoChanges, Outcome::Updated, Outcome::NoChanges]);
+    assert_eq!(
+        outcomes,
+        [Outcome::NoChanges, Outcome::Updated, Outcome::NoChanges]
+    );
     assert_eq!(fake.calls_of("UpdateStack"), ["UpdateStack db"]);
 
     // UpdateStack answering "No updates are to be performed." is a success.
-    let stale = engine.plan(&[network()], Method::Direct).await.expect("plan");
+    let stale = engine
+        .plan(&[network()], Method::Direct)
+        .await
+        .expect("plan");
     let mut forced = stale.clone();
     forced.stacks[0].action = PlanAction::Update;
-    let report = engine.deploy(&forced, DeployOptions::default()).await.expect("no updates is Ok");
+    let report = engine
+        .deploy(&forced, DeployOptions::default())
+        .await
+        .expect("no updates is Ok");
     assert_eq!(report.stacks[0].outcome, Outcome::NoChanges);
 }
 
@@ -117,32 +212,88 @@ const DB_FAILURE: &str = "Resource handler returned message: \"Cannot find versi
 #[tokio::test(start_paused = true)]
 async fn a_failed_create_reports_the_resource_reason_state_and_next_step() {
     let Setup { fake, sink, engine } = setup();
-    fake.script("db", Script::FailResource { logical_id: "Database".to_owned(), reason: DB_FAILURE.to_owned() });
+    fake.script(
+        "db",
+        Script::FailResource {
+            logical_id: "Database".to_owned(),
+            reason: DB_FAILURE.to_owned(),
+        },
+    );
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    let err = engine.deploy(&plan, DeployOptions::default()).await.expect_err("must fail");
-    let Error::Several { errors } = err else { panic!("expected db failure and app skipped, got {err}") };
-    let Error::StackFailed { stack, status, failures, next_step } = &errors[0] else { panic!("{}", errors[0]) };
+    let err = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect_err("must fail");
+    let Error::Several { errors } = err else {
+        panic!("expected db failure and app skipped, got {err}")
+    };
+    let Error::StackFailed {
+        stack,
+        status,
+        failures,
+        next_step,
+    } = &errors[0]
+    else {
+        panic!("{}", errors[0])
+    };
     assert_eq!(stack.as_str(), "db");
     assert_eq!(status.as_str(), "ROLLBACK_COMPLETE");
     assert_eq!(failures[0].logical_id.as_str(), "Database");
     assert_eq!(failures[0].status.as_str(), "CREATE_FAILED");
     assert!(failures[0].reason.contains("Cannot find version 11.22"));
     assert!(next_step.contains("re-creating"), "{next_step}");
-    assert!(matches!(&errors[1], Error::DependencyFailed { stack, dependency } if stack.as_str() == "app" && dependency.as_str() == "db"));
+    assert!(
+        matches!(&errors[1], Error::DependencyFailed { stack, dependency } if stack.as_str() == "app" && dependency.as_str() == "db")
+    );
     assert!(errors[0].to_string().contains("Cannot find version 11.22"));
-    assert!(fake.calls_of("ExecuteChangeSet").iter().all(|c| c != "ExecuteChangeSet app"));
-    assert!(sink.events().iter().any(|e| matches!(e, Event::StackFailed { stack, .. } if stack.as_str() == "db")));
+    assert!(
+        fake.calls_of("ExecuteChangeSet")
+            .iter()
+            .all(|c| c != "ExecuteChangeSet app")
+    );
+    assert!(
+        sink.events()
+            .iter()
+            .any(|e| matches!(e, Event::StackFailed { stack, .. } if stack.as_str() == "db"))
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_update_rolls_back_and_says_the_stack_still_works() {
     let Setup { fake, engine, .. } = setup();
-    let plan = engine.plan(&[network(), database("db.t3.micro")], Method::ChangeSet).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("create");
-    fake.script("db", Script::FailResource { logical_id: "Database".to_owned(), reason: "Resource handler returned message: \"Invalid DB Instance class: db.t9.huge\"".to_owned() });
-    let plan = engine.plan(&[network(), database("db.t9.huge")], Method::ChangeSet).await.expect("plan");
-    let err = engine.deploy(&plan, DeployOptions::default()).await.expect_err("fails");
-    let Error::StackFailed { status, failures, next_step, .. } = err else { panic!("{err}") };
+    let plan = engine
+        .plan(&[network(), database("db.t3.micro")], Method::ChangeSet)
+        .await
+        .expect("plan");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
+    fake.script(
+        "db",
+        Script::FailResource {
+            logical_id: "Database".to_owned(),
+            reason: "Resource handler returned message: \"Invalid DB Instance class: db.t9.huge\""
+                .to_owned(),
+        },
+    );
+    let plan = engine
+        .plan(&[network(), database("db.t9.huge")], Method::ChangeSet)
+        .await
+        .expect("plan");
+    let err = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect_err("fails");
+    let Error::StackFailed {
+        status,
+        failures,
+        next_step,
+        ..
+    } = err
+    else {
+        panic!("{err}")
+    };
     assert_eq!(status.as_str(), "UPDATE_ROLLBACK_COMPLETE");
     assert!(failures[0].reason.contains("Invalid DB Instance class"));
     assert!(next_step.contains("still works"));
@@ -152,23 +303,43 @@ async fn a_failed_update_rolls_back_and_says_the_stack_still_works() {
 async fn rollback_complete_is_recreated_only_when_confirmed() {
     let Setup { fake, sink, engine } = setup();
     fake.put_stack("net", &network_template(), "ROLLBACK_COMPLETE");
-    let plan = engine.plan(&[network()], Method::ChangeSet).await.expect("plan");
+    let plan = engine
+        .plan(&[network()], Method::ChangeSet)
+        .await
+        .expect("plan");
     assert_eq!(plan.stacks[0].action, PlanAction::Recreate);
     assert_eq!(plan.needs_recreate().len(), 1);
 
-    let err = engine.deploy(&plan, DeployOptions::default()).await.expect_err("refused");
+    let err = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect_err("refused");
     assert!(matches!(err, Error::NeedsRecreate { .. }), "{err}");
     assert!(fake.calls_of("DeleteStack").is_empty());
 
     let report = engine
-        .deploy(&plan, DeployOptions { confirm_recreate: true, ..DeployOptions::default() })
+        .deploy(
+            &plan,
+            DeployOptions {
+                confirm_recreate: true,
+                ..DeployOptions::default()
+            },
+        )
         .await
         .expect("recreated");
     assert_eq!(report.stacks[0].outcome, Outcome::Created);
     assert_eq!(fake.status_of("net").as_deref(), Some("CREATE_COMPLETE"));
     let calls = fake.calls();
-    assert!(position(&calls, "settled net DELETE_COMPLETE") < position(&calls, "CreateChangeSet net"));
-    assert!(sink.events().iter().any(|e| matches!(e, Event::StackStarted { action: StackAction::Recreate, .. })));
+    assert!(
+        position(&calls, "settled net DELETE_COMPLETE") < position(&calls, "CreateChangeSet net")
+    );
+    assert!(sink.events().iter().any(|e| matches!(
+        e,
+        Event::StackStarted {
+            action: StackAction::Recreate,
+            ..
+        }
+    )));
 }
 
 #[tokio::test(start_paused = true)]
@@ -176,8 +347,14 @@ async fn throttling_is_retried_with_backoff() {
     let Setup { fake, sink, engine } = setup();
     fake.throttle_next("DescribeStacks", 3);
     fake.throttle_next("ExecuteChangeSet", 1);
-    let plan = engine.plan(&[network()], Method::ChangeSet).await.expect("plan despite throttling");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("deploy despite throttling");
+    let plan = engine
+        .plan(&[network()], Method::ChangeSet)
+        .await
+        .expect("plan despite throttling");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("deploy despite throttling");
     let waits: Vec<u128> = sink
         .events()
         .iter()
@@ -190,7 +367,10 @@ async fn throttling_is_retried_with_backoff() {
 
     // Throttled past the attempt limit: the error says so.
     fake.throttle_next("DescribeStacks", 50);
-    let err = engine.plan(&[network()], Method::ChangeSet).await.expect_err("gives up");
+    let err = engine
+        .plan(&[network()], Method::ChangeSet)
+        .await
+        .expect_err("gives up");
     assert!(err.to_string().contains("throttled"), "{err}");
 }
 
@@ -198,33 +378,65 @@ async fn throttling_is_retried_with_backoff() {
 async fn after_ctrl_c_a_rerun_attaches_to_the_running_operation() {
     let Setup { fake, sink, engine } = setup();
     fake.script("net", Script::Slow { polls: 10 });
-    let plan = engine.plan(&[network()], Method::ChangeSet).await.expect("plan");
+    let plan = engine
+        .plan(&[network()], Method::ChangeSet)
+        .await
+        .expect("plan");
     // Ctrl-C: the deploy future is dropped mid-wait; CloudFormation carries on.
-    let interrupted = tokio::time::timeout(Duration::from_secs(3), engine.deploy(&plan, DeployOptions::default())).await;
+    let interrupted = tokio::time::timeout(
+        Duration::from_secs(3),
+        engine.deploy(&plan, DeployOptions::default()),
+    )
+    .await;
     assert!(interrupted.is_err(), "still running when interrupted");
     assert_eq!(fake.status_of("net").as_deref(), Some("CREATE_IN_PROGRESS"));
 
-    let plan = engine.plan(&[network()], Method::ChangeSet).await.expect("re-run plan attaches");
-    assert!(sink.events().iter().any(|e| matches!(e, Event::WaitingForInProgress { stack, .. } if stack.as_str() == "net")));
+    let plan = engine
+        .plan(&[network()], Method::ChangeSet)
+        .await
+        .expect("re-run plan attaches");
+    assert!(sink.events().iter().any(
+        |e| matches!(e, Event::WaitingForInProgress { stack, .. } if stack.as_str() == "net")
+    ));
     assert_eq!(plan.stacks[0].action, PlanAction::NoChanges);
-    engine.deploy(&plan, DeployOptions::default()).await.expect("re-run deploy");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("re-run deploy");
     // Waited on, not restarted: one execution, and no change set before it settled.
     assert_eq!(fake.calls_of("ExecuteChangeSet").len(), 1);
     let calls = fake.calls();
     let settled = position(&calls, "settled net CREATE_COMPLETE");
     let while_running = &calls[position(&calls, "ExecuteChangeSet net") + 1..settled];
-    assert!(while_running.iter().all(|c| c.starts_with("DescribeStack")), "{while_running:?}");
+    assert!(
+        while_running.iter().all(|c| c.starts_with("DescribeStack")),
+        "{while_running:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn deploy_waits_for_an_operation_started_elsewhere() {
     let Setup { fake, sink, engine } = setup();
-    fake.put_running("net", &network_template(), "UPDATE_IN_PROGRESS", 4, "UPDATE_COMPLETE");
-    let plan = engine.plan(&[network()], Method::Direct).await.expect("plan");
-    assert!(matches!(sink.events().first(), Some(Event::WaitingForInProgress { .. })));
+    fake.put_running(
+        "net",
+        &network_template(),
+        "UPDATE_IN_PROGRESS",
+        4,
+        "UPDATE_COMPLETE",
+    );
+    let plan = engine
+        .plan(&[network()], Method::Direct)
+        .await
+        .expect("plan");
+    assert!(matches!(
+        sink.events().first(),
+        Some(Event::WaitingForInProgress { .. })
+    ));
     assert_eq!(plan.stacks[0].action, PlanAction::NoChanges);
     let calls = fake.calls();
-    assert!(position(&calls, "settled net UPDATE_COMPLETE") < position(&calls, "CreateChangeSet net"));
+    assert!(
+        position(&calls, "settled net UPDATE_COMPLETE") < position(&calls, "CreateChangeSet net")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -233,8 +445,17 @@ async fn waiting_gives_up_after_the_timeout_with_the_state() {
     opts.timeout = Duration::from_secs(5);
     let Setup { fake, engine, .. } = setup_with(opts);
     fake.script("net", Script::Slow { polls: 100 });
-    let plan = engine.plan(&[network()], Method::Direct).await.expect("plan");
-    let err = engine.deploy(&plan, DeployOptions::default()).await.expect_err("times out");
-    assert!(matches!(&err, Error::Timeout { status, .. } if status.as_str() == "CREATE_IN_PROGRESS"), "{err}");
+    let plan = engine
+        .plan(&[network()], Method::Direct)
+        .await
+        .expect("plan");
+    let err = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect_err("times out");
+    assert!(
+        matches!(&err, Error::Timeout { status, .. } if status.as_str() == "CREATE_IN_PROGRESS"),
+        "{err}"
+    );
     assert!(err.to_string().contains("re-run to attach"));
 }

@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use techchallenge_deploy::{
-    ChangeAction, DeployOptions, Error, Event, LogicalId, Loss, Method, Outcome, PlanAction, PropertyChange, Replacement,
-    ResourceChange, StackAction, WideningKind,
+    ChangeAction, DeployOptions, Error, Event, LogicalId, Loss, Method, Outcome, PlanAction,
+    PropertyChange, Replacement, ResourceChange, StackAction, WideningKind,
 };
 
 /// What CloudFormation reports when a DB instance's subnet group changes: replacement True.
@@ -36,28 +36,54 @@ async fn replacing_the_database_is_refused_without_allow_data_loss() {
     let Setup { fake, engine, .. } = setup();
     let specs = vec![network(), database("db.t3.micro")];
     let plan = engine.plan(&specs, Method::ChangeSet).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("create");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
 
     fake.script_changes("db", database_replacement());
     let specs = vec![network(), database("db.t3.large")];
     let plan = engine.plan(&specs, Method::ChangeSet).await.expect("plan");
     let risks = plan.risks();
     assert_eq!(risks.len(), 1);
-    assert_eq!((risks[0].logical_id.as_str(), risks[0].loss), ("Database", Loss::Replaced));
+    assert_eq!(
+        (risks[0].logical_id.as_str(), risks[0].loss),
+        ("Database", Loss::Replaced)
+    );
     let text = plan.to_string();
-    assert!(text.contains("~ Database (AWS::RDS::DBInstance) [REPLACEMENT]"), "{text}");
+    assert!(
+        text.contains("~ Database (AWS::RDS::DBInstance) [REPLACEMENT]"),
+        "{text}"
+    );
     assert!(text.contains("/Properties/DBSubnetGroupName: db-dbsubnetgroup-1 → db-dbsubnetgroup-2 (requires replacement)"), "{text}");
     assert!(text.contains("!! data loss"), "{text}");
 
     let err = plan.check_data_loss(false).expect_err("refused");
-    assert!(err.to_string().contains("the PostgreSQL instance holding every task"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the PostgreSQL instance holding every task"),
+        "{err}"
+    );
     let executed = fake.calls_of("ExecuteChangeSet").len();
-    let err = engine.deploy(&plan, DeployOptions::default()).await.expect_err("refused");
+    let err = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect_err("refused");
     assert!(matches!(err, Error::DataLoss { .. }));
-    assert_eq!(fake.calls_of("ExecuteChangeSet").len(), executed, "nothing executed");
+    assert_eq!(
+        fake.calls_of("ExecuteChangeSet").len(),
+        executed,
+        "nothing executed"
+    );
 
     let report = engine
-        .deploy(&plan, DeployOptions { allow_data_loss: true, ..DeployOptions::default() })
+        .deploy(
+            &plan,
+            DeployOptions {
+                allow_data_loss: true,
+                ..DeployOptions::default()
+            },
+        )
         .await
         .expect("allowed");
     assert_eq!(report.stacks[1].outcome, Outcome::Updated);
@@ -66,23 +92,40 @@ async fn replacing_the_database_is_refused_without_allow_data_loss() {
 #[tokio::test(start_paused = true)]
 async fn deleting_a_protected_subnet_group_is_a_risk_too() {
     let Setup { fake, engine, .. } = setup();
-    let plan = engine.plan(&[network(), database("db.t3.micro")], Method::Direct).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("create");
+    let plan = engine
+        .plan(&[network(), database("db.t3.micro")], Method::Direct)
+        .await
+        .expect("plan");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
     let mut removal = database_replacement();
     removal[0].action = ChangeAction::Remove;
     removal[0].logical_id = LogicalId::new("DbSubnetGroup");
     removal[0].replacement = None;
     fake.script_changes("db", removal);
-    let plan = engine.plan(&[database("db.t3.micro")], Method::Direct).await.expect("plan");
+    let plan = engine
+        .plan(&[database("db.t3.micro")], Method::Direct)
+        .await
+        .expect("plan");
     assert_eq!(plan.risks()[0].loss, Loss::Deleted);
-    assert!(plan.check_data_loss(false).expect_err("refused").to_string().contains("the database's subnets"));
+    assert!(
+        plan.check_data_loss(false)
+            .expect_err("refused")
+            .to_string()
+            .contains("the database's subnets")
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn plan_flags_security_group_widening() {
     let Setup { engine, .. } = setup();
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("create");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
     let mut app = application();
     app.template_body = application_template("10.0.0.0/8").replace(
         "\"SecurityGroupIngress\":[",
@@ -91,16 +134,31 @@ async fn plan_flags_security_group_widening() {
     let plan = engine.plan(&[app], Method::ChangeSet).await.expect("plan");
     assert_eq!(plan.stacks[0].action, PlanAction::Update);
     assert!(plan.widens_permissions());
-    let widenings: Vec<_> = plan.stacks[0].widenings().map(|(_, w)| (w.kind, w.detail.clone())).collect();
-    assert!(widenings.contains(&(WideningKind::SecurityGroup, "ingress tcp 22-22 from 0.0.0.0/0 (open to the world)".to_owned())), "{widenings:?}");
-    assert!(plan.to_string().contains("! widens security group: ingress tcp 22-22"));
+    let widenings: Vec<_> = plan.stacks[0]
+        .widenings()
+        .map(|(_, w)| (w.kind, w.detail.clone()))
+        .collect();
+    assert!(
+        widenings.contains(&(
+            WideningKind::SecurityGroup,
+            "ingress tcp 22-22 from 0.0.0.0/0 (open to the world)".to_owned()
+        )),
+        "{widenings:?}"
+    );
+    assert!(
+        plan.to_string()
+            .contains("! widens security group: ingress tcp 22-22")
+    );
     engine.discard(&plan).await.expect("discard");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_declined_create_plan_leaves_nothing_behind() {
     let Setup { fake, engine, .. } = setup();
-    let plan = engine.plan(&[network()], Method::ChangeSet).await.expect("plan");
+    let plan = engine
+        .plan(&[network()], Method::ChangeSet)
+        .await
+        .expect("plan");
     assert_eq!(fake.status_of("net").as_deref(), Some("REVIEW_IN_PROGRESS"));
     engine.discard(&plan).await.expect("discard");
     assert_eq!(fake.calls_of("DeleteChangeSet").len(), 1);
@@ -110,14 +168,27 @@ async fn a_declined_create_plan_leaves_nothing_behind() {
 async fn destroy_is_refused_while_an_export_is_imported_and_names_the_importer() {
     let Setup { fake, engine, .. } = setup();
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("create");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
 
     let err = engine.destroy(&[network()]).await.expect_err("refused");
-    let Error::ExportInUse { stack, export, importers } = &err else { panic!("{err}") };
+    let Error::ExportInUse {
+        stack,
+        export,
+        importers,
+    } = &err
+    else {
+        panic!("{err}")
+    };
     assert_eq!((stack.as_str(), export.as_str()), ("net", "net-VpcId"));
     let importers: Vec<_> = importers.iter().map(|s| s.as_str()).collect();
     assert_eq!(importers, ["app", "db"]);
-    assert!(err.to_string().contains("still imported by app, db"), "{err}");
+    assert!(
+        err.to_string().contains("still imported by app, db"),
+        "{err}"
+    );
     assert!(fake.calls_of("DeleteStack").is_empty(), "nothing deleted");
 }
 
@@ -125,32 +196,69 @@ async fn destroy_is_refused_while_an_export_is_imported_and_names_the_importer()
 async fn destroy_goes_in_reverse_order_and_lifts_deletion_protection_first() {
     let Setup { fake, sink, engine } = setup();
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("create");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
     let report = engine.destroy(&all()).await.expect("destroy");
-    let order: Vec<_> = report.stacks.iter().map(|s| (s.stack.as_str(), s.outcome)).collect();
-    assert_eq!(order, [("app", Outcome::Deleted), ("db", Outcome::Deleted), ("net", Outcome::Deleted)]);
+    let order: Vec<_> = report
+        .stacks
+        .iter()
+        .map(|s| (s.stack.as_str(), s.outcome))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("app", Outcome::Deleted),
+            ("db", Outcome::Deleted),
+            ("net", Outcome::Deleted)
+        ]
+    );
     let calls = fake.calls();
     assert!(position(&calls, "settled app DELETE_COMPLETE") < position(&calls, "DeleteStack db"));
     assert!(position(&calls, "UpdateStack db") < position(&calls, "DeleteStack db"));
     assert!(position(&calls, "settled db DELETE_COMPLETE") < position(&calls, "DeleteStack net"));
-    assert!(sink.events().iter().any(|e| matches!(e, Event::StackStarted { action: StackAction::PrepareDelete, .. })));
+    assert!(sink.events().iter().any(|e| matches!(
+        e,
+        Event::StackStarted {
+            action: StackAction::PrepareDelete,
+            ..
+        }
+    )));
     assert_eq!(fake.status_of("net"), None);
 
     // Destroying again finds nothing: a success.
     let report = engine.destroy(&all()).await.expect("idempotent");
-    assert!(report.stacks.iter().all(|s| s.outcome == Outcome::AlreadyGone));
+    assert!(
+        report
+            .stacks
+            .iter()
+            .all(|s| s.outcome == Outcome::AlreadyGone)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn status_and_outputs_report_each_stack() {
     let Setup { engine, .. } = setup();
-    let plan = engine.plan(&[network()], Method::Direct).await.expect("plan");
-    engine.deploy(&plan, DeployOptions::default()).await.expect("create");
-    let states = engine.status(&[name("net"), name("db")]).await.expect("status");
+    let plan = engine
+        .plan(&[network()], Method::Direct)
+        .await
+        .expect("plan");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
+    let states = engine
+        .status(&[name("net"), name("db")])
+        .await
+        .expect("status");
     let net = states[0].description.as_ref().expect("net exists");
     assert_eq!(net.status.as_str(), "CREATE_COMPLETE");
     assert!(states[1].description.is_none());
-    let outputs = engine.outputs(&[name("net"), name("db")]).await.expect("outputs");
+    let outputs = engine
+        .outputs(&[name("net"), name("db")])
+        .await
+        .expect("outputs");
     assert_eq!(outputs.len(), 1);
     assert_eq!(outputs[0].1[0].key, "VpcId");
 }

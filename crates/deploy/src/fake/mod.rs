@@ -9,7 +9,10 @@ mod template;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::cloudformation::{ChangeSetDescription, ChangeSetKind, ResourceChange, StackEvent, StackInput, StackOutput, Timestamp};
+use crate::cloudformation::{
+    ChangeSetDescription, ChangeSetKind, ResourceChange, StackEvent, StackInput, StackOutput,
+    Timestamp,
+};
 use crate::error::ApiError;
 use crate::names::{LogicalId, RequestToken};
 use crate::status::{ResourceStatus, StackStatus};
@@ -99,17 +102,27 @@ impl FakeCloudFormation {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panicking test thread must not hide the state from the others.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The next operation on `stack` follows `script` (scripts queue up, one per operation).
     pub fn script(&self, stack: &str, script: Script) {
-        self.lock().scripts.entry(stack.to_owned()).or_default().push_back(script);
+        self.lock()
+            .scripts
+            .entry(stack.to_owned())
+            .or_default()
+            .push_back(script);
     }
 
     /// The next change set made for `stack` reports exactly these changes (e.g. a replacement).
     pub fn script_changes(&self, stack: &str, changes: Vec<ResourceChange>) {
-        self.lock().scripted_changes.entry(stack.to_owned()).or_default().push_back(changes);
+        self.lock()
+            .scripted_changes
+            .entry(stack.to_owned())
+            .or_default()
+            .push_back(changes);
     }
 
     /// The next `times` calls of `operation` (`"DescribeStacks"`, `"CreateStack"`, ...) fail with `error`.
@@ -121,33 +134,60 @@ impl FakeCloudFormation {
 
     /// The next `times` calls of `operation` are throttled, as CloudFormation words it.
     pub fn throttle_next(&self, operation: &str, times: usize) {
-        self.fail_next(operation, times, ApiError::Throttling { message: "Rate exceeded".to_owned() });
+        self.fail_next(
+            operation,
+            times,
+            ApiError::Throttling {
+                message: "Rate exceeded".to_owned(),
+            },
+        );
     }
 
     /// Declares that `importers` import `export` (in addition to what deployed templates import).
     pub fn set_imports(&self, export: &str, importers: &[&str]) {
-        self.lock().imports.insert(export.to_owned(), importers.iter().map(|s| (*s).to_owned()).collect());
+        self.lock().imports.insert(
+            export.to_owned(),
+            importers.iter().map(|s| (*s).to_owned()).collect(),
+        );
     }
 
     /// Puts a settled stack into the account, e.g. one in `ROLLBACK_COMPLETE`.
     pub fn put_stack(&self, name: &str, template: &str, status: &str) {
         let mut state = self.lock();
         let now = state.tick_clock();
-        let outputs = if StackStatus::new(status).is_usable() { template::outputs(template, name, &[]) } else { Vec::new() };
+        let outputs = if StackStatus::new(status).is_usable() {
+            template::outputs(template, name, &[])
+        } else {
+            Vec::new()
+        };
         let stack = FakeStack::new(name, template, Vec::new(), status, now, outputs);
         state.stacks.insert(name.to_owned(), stack);
     }
 
     /// Puts a stack whose operation (started elsewhere, e.g. before a Ctrl-C) is still running:
     /// it reports `in_progress` for `polls` more describes, then `final_status`.
-    pub fn put_running(&self, name: &str, template: &str, in_progress: &str, polls: usize, final_status: &str) {
+    pub fn put_running(
+        &self,
+        name: &str,
+        template: &str,
+        in_progress: &str,
+        polls: usize,
+        final_status: &str,
+    ) {
         let mut state = self.lock();
         let now = state.tick_clock();
         let mut stack = FakeStack::new(name, template, Vec::new(), in_progress, now, Vec::new());
         stack.pending = Some((template.to_owned(), Vec::new()));
-        stack.ticks.extend(std::iter::repeat_n(Tick::default(), polls));
+        stack
+            .ticks
+            .extend(std::iter::repeat_n(Tick::default(), polls));
         stack.ticks.push_back(Tick {
-            events: vec![(name.to_owned(), STACK_TYPE.to_owned(), final_status.to_owned(), None)],
+            events: vec![(
+                name.to_owned(),
+                STACK_TYPE.to_owned(),
+                final_status.to_owned(),
+                None,
+            )],
             status: Some((final_status.to_owned(), None)),
             commit: StackStatus::new(final_status).is_good(),
             remove: false,
@@ -162,7 +202,10 @@ impl FakeCloudFormation {
 
     /// The calls of one operation, e.g. `calls_of("ExecuteChangeSet")`.
     pub fn calls_of(&self, operation: &str) -> Vec<String> {
-        self.calls().into_iter().filter(|c| c.split(' ').next() == Some(operation)).collect()
+        self.calls()
+            .into_iter()
+            .filter(|c| c.split(' ').next() == Some(operation))
+            .collect()
     }
 
     /// The current status of a stack, if it exists.
@@ -172,7 +215,11 @@ impl FakeCloudFormation {
 
     /// The deployed parameters of a stack.
     pub fn parameters_of(&self, stack: &str) -> Vec<(String, String)> {
-        self.lock().stacks.get(stack).map(|s| s.parameters.clone()).unwrap_or_default()
+        self.lock()
+            .stacks
+            .get(stack)
+            .map(|s| s.parameters.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -215,12 +262,16 @@ impl State {
 
     /// Moves a running operation one step.
     fn advance(&mut self, name: &str) {
-        let Some(tick) = self.stacks.get_mut(name).and_then(|s| s.ticks.pop_front()) else { return };
+        let Some(tick) = self.stacks.get_mut(name).and_then(|s| s.ticks.pop_front()) else {
+            return;
+        };
         for event in tick.events {
             self.push_event(name, event);
         }
         let now = self.tick_clock();
-        let Some(stack) = self.stacks.get_mut(name) else { return };
+        let Some(stack) = self.stacks.get_mut(name) else {
+            return;
+        };
         if let Some((status, reason)) = tick.status {
             stack.status = status;
             stack.status_reason = reason;
@@ -246,7 +297,14 @@ impl State {
 }
 
 impl FakeStack {
-    fn new(name: &str, template: &str, parameters: Vec<(String, String)>, status: &str, now: i64, outputs: Vec<StackOutput>) -> Self {
+    fn new(
+        name: &str,
+        template: &str,
+        parameters: Vec<(String, String)>,
+        status: &str,
+        now: i64,
+        outputs: Vec<StackOutput>,
+    ) -> Self {
         Self {
             id: format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/{now}"),
             status: status.to_owned(),

@@ -5,10 +5,12 @@ use std::collections::VecDeque;
 
 use async_trait::async_trait;
 
-use super::{FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, Tick, template};
+use super::{
+    FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, Tick, template,
+};
 use crate::cloudformation::{
-    ChangeSetDescription, ChangeSetKind, CloudFormation, StackDescription, StackEvent, StackInput, TemplateSource,
-    Timestamp,
+    ChangeSetDescription, ChangeSetKind, CloudFormation, StackDescription, StackEvent, StackInput,
+    TemplateSource, Timestamp,
 };
 use crate::error::ApiError;
 use crate::names::{ChangeSetId, ExportName, RequestToken, StackName};
@@ -18,7 +20,12 @@ use crate::status::StackStatus;
 type Ev = (String, String, String, Option<String>);
 
 fn ev(id: &str, ty: &str, status: &str, reason: Option<&str>) -> Ev {
-    (id.to_owned(), ty.to_owned(), status.to_owned(), reason.map(str::to_owned))
+    (
+        id.to_owned(),
+        ty.to_owned(),
+        status.to_owned(),
+        reason.map(str::to_owned),
+    )
 }
 
 fn status_tick(stack: &str, status: &str, reason: Option<&str>) -> Tick {
@@ -30,7 +37,12 @@ fn status_tick(stack: &str, status: &str, reason: Option<&str>) -> Tick {
 }
 
 /// Steps of a create (verb "CREATE") or update ("UPDATE") of `resources`.
-fn change_ticks(stack: &str, verb: &str, resources: &[(String, String)], script: Script) -> VecDeque<Tick> {
+fn change_ticks(
+    stack: &str,
+    verb: &str,
+    resources: &[(String, String)],
+    script: Script,
+) -> VecDeque<Tick> {
     let mut ticks = VecDeque::new();
     let mut done: Vec<&(String, String)> = Vec::new();
     for r in resources {
@@ -39,14 +51,32 @@ fn change_ticks(stack: &str, verb: &str, resources: &[(String, String)], script:
             && logical_id == id
         {
             ticks.push_back(Tick {
-                events: vec![ev(id, ty, &format!("{verb}_IN_PROGRESS"), None), ev(id, ty, &format!("{verb}_FAILED"), Some(reason))],
+                events: vec![
+                    ev(id, ty, &format!("{verb}_IN_PROGRESS"), None),
+                    ev(id, ty, &format!("{verb}_FAILED"), Some(reason)),
+                ],
                 ..Tick::default()
             });
-            let (rollback, word) = if verb == "CREATE" { ("ROLLBACK", "create") } else { ("UPDATE_ROLLBACK", "update") };
-            let why = format!("The following resource(s) failed to {word}: [{id}]. Rollback requested by user.");
-            ticks.push_back(status_tick(stack, &format!("{rollback}_IN_PROGRESS"), Some(&why)));
+            let (rollback, word) = if verb == "CREATE" {
+                ("ROLLBACK", "create")
+            } else {
+                ("UPDATE_ROLLBACK", "update")
+            };
+            let why = format!(
+                "The following resource(s) failed to {word}: [{id}]. Rollback requested by user."
+            );
+            ticks.push_back(status_tick(
+                stack,
+                &format!("{rollback}_IN_PROGRESS"),
+                Some(&why),
+            ));
             let mut undo = Tick::default();
-            for (id, ty) in done.iter().rev().map(|r| (&r.0, &r.1)).chain(std::iter::once((id, ty))) {
+            for (id, ty) in done
+                .iter()
+                .rev()
+                .map(|r| (&r.0, &r.1))
+                .chain(std::iter::once((id, ty)))
+            {
                 if verb == "CREATE" {
                     undo.events.push(ev(id, ty, "DELETE_IN_PROGRESS", None));
                     undo.events.push(ev(id, ty, "DELETE_COMPLETE", None));
@@ -60,7 +90,10 @@ fn change_ticks(stack: &str, verb: &str, resources: &[(String, String)], script:
             return ticks;
         }
         ticks.push_back(Tick {
-            events: vec![ev(id, ty, &format!("{verb}_IN_PROGRESS"), None), ev(id, ty, &format!("{verb}_COMPLETE"), None)],
+            events: vec![
+                ev(id, ty, &format!("{verb}_IN_PROGRESS"), None),
+                ev(id, ty, &format!("{verb}_COMPLETE"), None),
+            ],
             ..Tick::default()
         });
         done.push(r);
@@ -69,7 +102,11 @@ fn change_ticks(stack: &str, verb: &str, resources: &[(String, String)], script:
         ticks.extend(std::iter::repeat_n(Tick::default(), polls));
     }
     if verb == "UPDATE" {
-        ticks.push_back(status_tick(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None));
+        ticks.push_back(status_tick(
+            stack,
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            None,
+        ));
     }
     let mut last = status_tick(stack, &format!("{verb}_COMPLETE"), None);
     last.commit = true;
@@ -78,13 +115,18 @@ fn change_ticks(stack: &str, verb: &str, resources: &[(String, String)], script:
 }
 
 fn not_found(stack: &str) -> ApiError {
-    ApiError::NotFound { message: format!("Stack with id {stack} does not exist") }
+    ApiError::NotFound {
+        message: format!("Stack with id {stack} does not exist"),
+    }
 }
 
 fn cannot_update(stack: &FakeStack, status: &str) -> ApiError {
     ApiError::Service {
         code: "ValidationError".to_owned(),
-        message: format!("Stack:{} is in {status} state and can not be updated.", stack.id),
+        message: format!(
+            "Stack:{} is in {status} state and can not be updated.",
+            stack.id
+        ),
     }
 }
 
@@ -95,16 +137,22 @@ impl State {
     }
 
     fn resolve_params(&self, stack: &str, input: &StackInput) -> Vec<(String, String)> {
-        let previous = self.stacks.get(stack).map(|s| s.parameters.clone()).unwrap_or_default();
+        let previous = self
+            .stacks
+            .get(stack)
+            .map(|s| s.parameters.clone())
+            .unwrap_or_default();
         input
             .parameters
             .iter()
             .map(|p| {
                 let value = match &p.value {
                     ParameterValue::Value(v) => v.clone(),
-                    ParameterValue::UsePrevious => {
-                        previous.iter().find(|(k, _)| k == &p.key).map(|(_, v)| v.clone()).unwrap_or_default()
-                    }
+                    ParameterValue::UsePrevious => previous
+                        .iter()
+                        .find(|(k, _)| k == &p.key)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default(),
                 };
                 (p.key.clone(), value)
             })
@@ -112,43 +160,76 @@ impl State {
     }
 
     fn next_script(&mut self, stack: &str) -> Script {
-        self.scripts.get_mut(stack).and_then(VecDeque::pop_front).unwrap_or(Script::Succeed)
+        self.scripts
+            .get_mut(stack)
+            .and_then(VecDeque::pop_front)
+            .unwrap_or(Script::Succeed)
     }
 
     /// Starts a create of `input` (the stack may exist in REVIEW_IN_PROGRESS).
     fn start_create(&mut self, input: &StackInput, token: Option<RequestToken>) -> String {
         let name = input.stack.as_str().to_owned();
-        let TemplateSource::Body(body) = &input.template else { return String::new() };
+        let TemplateSource::Body(body) = &input.template else {
+            return String::new();
+        };
         let params = self.resolve_params(&name, input);
         let now = self.tick_clock();
-        let mut stack = self
-            .stacks
-            .remove(&name)
-            .unwrap_or_else(|| FakeStack::new(&name, body, Vec::new(), "CREATE_IN_PROGRESS", now, Vec::new()));
+        let mut stack = self.stacks.remove(&name).unwrap_or_else(|| {
+            FakeStack::new(
+                &name,
+                body,
+                Vec::new(),
+                "CREATE_IN_PROGRESS",
+                now,
+                Vec::new(),
+            )
+        });
         stack.status = "CREATE_IN_PROGRESS".to_owned();
         stack.template = body.clone();
         stack.parameters = params.clone();
         stack.pending = Some((body.clone(), params));
         stack.token = token;
-        let resources: Vec<_> = template::resources(body).into_iter().map(|(id, ty, _)| (id, ty)).collect();
+        let resources: Vec<_> = template::resources(body)
+            .into_iter()
+            .map(|(id, ty, _)| (id, ty))
+            .collect();
         let script = self.next_script(&name);
         stack.ticks = change_ticks(&name, "CREATE", &resources, script);
         let id = stack.id.clone();
         self.stacks.insert(name.clone(), stack);
-        self.push_event(&name, ev(&name, STACK_TYPE, "CREATE_IN_PROGRESS", Some("User Initiated")));
+        self.push_event(
+            &name,
+            ev(
+                &name,
+                STACK_TYPE,
+                "CREATE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+        );
         id
     }
 
     /// Starts an update to `body` and `params`.
-    fn start_update(&mut self, name: &str, body: String, params: Vec<(String, String)>, token: Option<RequestToken>) -> String {
+    fn start_update(
+        &mut self,
+        name: &str,
+        body: String,
+        params: Vec<(String, String)>,
+        token: Option<RequestToken>,
+    ) -> String {
         let script = self.next_script(name);
-        let Some(stack) = self.stacks.get_mut(name) else { return String::new() };
+        let Some(stack) = self.stacks.get_mut(name) else {
+            return String::new();
+        };
         let changed: Vec<(String, String)> = template::changes(Some(&stack.template), &body)
             .into_iter()
             .map(|c| (c.logical_id.as_str().to_owned(), c.resource_type))
             .collect();
         let resources = if changed.is_empty() {
-            template::resources(&body).into_iter().map(|(id, ty, _)| (id, ty)).collect()
+            template::resources(&body)
+                .into_iter()
+                .map(|(id, ty, _)| (id, ty))
+                .collect()
         } else {
             changed
         };
@@ -157,14 +238,25 @@ impl State {
         stack.token = token;
         stack.ticks = change_ticks(name, "UPDATE", &resources, script);
         let id = stack.id.clone();
-        self.push_event(name, ev(name, STACK_TYPE, "UPDATE_IN_PROGRESS", Some("User Initiated")));
+        self.push_event(
+            name,
+            ev(
+                name,
+                STACK_TYPE,
+                "UPDATE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+        );
         id
     }
 }
 
 #[async_trait]
 impl CloudFormation for FakeCloudFormation {
-    async fn describe_stack(&self, stack: &StackName) -> Result<Option<StackDescription>, ApiError> {
+    async fn describe_stack(
+        &self,
+        stack: &StackName,
+    ) -> Result<Option<StackDescription>, ApiError> {
         let mut state = self.lock();
         state.enter("DescribeStacks", stack.as_str())?;
         state.advance(stack.as_str());
@@ -185,7 +277,9 @@ impl CloudFormation for FakeCloudFormation {
         let name = input.stack.as_str();
         state.enter("CreateStack", name)?;
         if state.stacks.contains_key(name) {
-            return Err(ApiError::AlreadyExists { message: format!("Stack [{name}] already exists") });
+            return Err(ApiError::AlreadyExists {
+                message: format!("Stack [{name}] already exists"),
+            });
         }
         Ok(state.start_create(input, input.request_token.clone()))
     }
@@ -194,7 +288,9 @@ impl CloudFormation for FakeCloudFormation {
         let mut state = self.lock();
         let name = input.stack.as_str();
         state.enter("UpdateStack", name)?;
-        let Some(stack) = state.stacks.get(name) else { return Err(not_found(name)) };
+        let Some(stack) = state.stacks.get(name) else {
+            return Err(not_found(name));
+        };
         if !StackStatus::new(&stack.status).is_usable() {
             return Err(cannot_update(stack, &stack.status.clone()));
         }
@@ -210,11 +306,17 @@ impl CloudFormation for FakeCloudFormation {
         Ok(state.start_update(name, body, params, input.request_token.clone()))
     }
 
-    async fn delete_stack(&self, stack: &StackName, token: Option<&RequestToken>) -> Result<(), ApiError> {
+    async fn delete_stack(
+        &self,
+        stack: &StackName,
+        token: Option<&RequestToken>,
+    ) -> Result<(), ApiError> {
         let mut state = self.lock();
         let name = stack.as_str();
         state.enter("DeleteStack", name)?;
-        let Some(s) = state.stacks.get_mut(name) else { return Ok(()) };
+        let Some(s) = state.stacks.get_mut(name) else {
+            return Ok(());
+        };
         if s.status.ends_with("_IN_PROGRESS") && s.status != "REVIEW_IN_PROGRESS" {
             return Ok(());
         }
@@ -223,7 +325,10 @@ impl CloudFormation for FakeCloudFormation {
         let mut ticks = VecDeque::new();
         for (id, ty, _) in template::resources(&s.template).into_iter().rev() {
             ticks.push_back(Tick {
-                events: vec![ev(&id, &ty, "DELETE_IN_PROGRESS", None), ev(&id, &ty, "DELETE_COMPLETE", None)],
+                events: vec![
+                    ev(&id, &ty, "DELETE_IN_PROGRESS", None),
+                    ev(&id, &ty, "DELETE_COMPLETE", None),
+                ],
                 ..Tick::default()
             });
         }
@@ -231,18 +336,36 @@ impl CloudFormation for FakeCloudFormation {
         last.remove = true;
         ticks.push_back(last);
         s.ticks = ticks;
-        state.push_event(name, ev(name, STACK_TYPE, "DELETE_IN_PROGRESS", Some("User Initiated")));
+        state.push_event(
+            name,
+            ev(
+                name,
+                STACK_TYPE,
+                "DELETE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+        );
         Ok(())
     }
 
-    async fn create_change_set(&self, input: &StackInput, name: &str, kind: ChangeSetKind) -> Result<ChangeSetId, ApiError> {
+    async fn create_change_set(
+        &self,
+        input: &StackInput,
+        name: &str,
+        kind: ChangeSetKind,
+    ) -> Result<ChangeSetId, ApiError> {
         let mut state = self.lock();
         let stack = input.stack.as_str();
         state.enter("CreateChangeSet", stack)?;
-        let existing = state.stacks.get(stack).filter(|s| s.status != "REVIEW_IN_PROGRESS");
+        let existing = state
+            .stacks
+            .get(stack)
+            .filter(|s| s.status != "REVIEW_IN_PROGRESS");
         match (kind, existing) {
             (ChangeSetKind::Create, Some(_)) => {
-                return Err(ApiError::AlreadyExists { message: format!("Stack [{stack}] already exists") });
+                return Err(ApiError::AlreadyExists {
+                    message: format!("Stack [{stack}] already exists"),
+                });
             }
             (ChangeSetKind::Update, None) => return Err(not_found(stack)),
             _ => {}
@@ -254,7 +377,11 @@ impl CloudFormation for FakeCloudFormation {
         let old = existing.map(|s| s.template.clone());
         let params = state.resolve_params(stack, input);
         let same_params = existing.is_some_and(|s| s.parameters == params);
-        let changes = match state.scripted_changes.get_mut(stack).and_then(VecDeque::pop_front) {
+        let changes = match state
+            .scripted_changes
+            .get_mut(stack)
+            .and_then(VecDeque::pop_front)
+        {
             Some(scripted) => scripted,
             None => template::changes(old.as_deref(), &body),
         };
@@ -273,20 +400,42 @@ impl CloudFormation for FakeCloudFormation {
         };
         if kind == ChangeSetKind::Create && !state.stacks.contains_key(stack) {
             let now = state.tick_clock();
-            let shell = FakeStack::new(stack, &body, Vec::new(), "REVIEW_IN_PROGRESS", now, Vec::new());
+            let shell = FakeStack::new(
+                stack,
+                &body,
+                Vec::new(),
+                "REVIEW_IN_PROGRESS",
+                now,
+                Vec::new(),
+            );
             state.stacks.insert(stack.to_owned(), shell);
         }
         let mut input = input.clone();
         input.template = TemplateSource::Body(body);
-        state.change_sets.insert(id.clone(), FakeChangeSet { stack: stack.to_owned(), kind, input, description, polls: 0 });
+        state.change_sets.insert(
+            id.clone(),
+            FakeChangeSet {
+                stack: stack.to_owned(),
+                kind,
+                input,
+                description,
+                polls: 0,
+            },
+        );
         Ok(ChangeSetId::new(id))
     }
 
-    async fn describe_change_set(&self, stack: &StackName, change_set: &ChangeSetId) -> Result<ChangeSetDescription, ApiError> {
+    async fn describe_change_set(
+        &self,
+        stack: &StackName,
+        change_set: &ChangeSetId,
+    ) -> Result<ChangeSetDescription, ApiError> {
         let mut state = self.lock();
         state.enter("DescribeChangeSet", stack.as_str())?;
         let Some(cs) = state.change_sets.get_mut(change_set.as_str()) else {
-            return Err(ApiError::NotFound { message: format!("ChangeSet [{change_set}] does not exist") });
+            return Err(ApiError::NotFound {
+                message: format!("ChangeSet [{change_set}] does not exist"),
+            });
         };
         cs.polls += 1;
         if cs.polls == 1 {
@@ -302,16 +451,26 @@ impl CloudFormation for FakeCloudFormation {
         Ok(cs.description.clone())
     }
 
-    async fn execute_change_set(&self, stack: &StackName, change_set: &ChangeSetId, token: Option<&RequestToken>) -> Result<(), ApiError> {
+    async fn execute_change_set(
+        &self,
+        stack: &StackName,
+        change_set: &ChangeSetId,
+        token: Option<&RequestToken>,
+    ) -> Result<(), ApiError> {
         let mut state = self.lock();
         state.enter("ExecuteChangeSet", stack.as_str())?;
         let Some(cs) = state.change_sets.remove(change_set.as_str()) else {
-            return Err(ApiError::NotFound { message: format!("ChangeSet [{change_set}] does not exist") });
+            return Err(ApiError::NotFound {
+                message: format!("ChangeSet [{change_set}] does not exist"),
+            });
         };
         if cs.description.status != "CREATE_COMPLETE" {
             return Err(ApiError::Service {
                 code: "InvalidChangeSetStatus".to_owned(),
-                message: format!("ChangeSet [{}] cannot be executed in its current status of [{}]", change_set, cs.description.status),
+                message: format!(
+                    "ChangeSet [{}] cannot be executed in its current status of [{}]",
+                    change_set, cs.description.status
+                ),
             });
         }
         match cs.kind {
@@ -319,7 +478,9 @@ impl CloudFormation for FakeCloudFormation {
                 state.start_create(&cs.input, token.cloned());
             }
             ChangeSetKind::Update => {
-                let TemplateSource::Body(body) = cs.input.template.clone() else { return Ok(()) };
+                let TemplateSource::Body(body) = cs.input.template.clone() else {
+                    return Ok(());
+                };
                 let params = state.resolve_params(&cs.stack, &cs.input);
                 if let Some(s) = state.stacks.get(&cs.stack)
                     && !StackStatus::new(&s.status).is_usable()
@@ -333,7 +494,11 @@ impl CloudFormation for FakeCloudFormation {
         Ok(())
     }
 
-    async fn delete_change_set(&self, stack: &StackName, change_set: &ChangeSetId) -> Result<(), ApiError> {
+    async fn delete_change_set(
+        &self,
+        stack: &StackName,
+        change_set: &ChangeSetId,
+    ) -> Result<(), ApiError> {
         let mut state = self.lock();
         state.enter("DeleteChangeSet", stack.as_str())?;
         state.change_sets.remove(change_set.as_str());
@@ -343,21 +508,39 @@ impl CloudFormation for FakeCloudFormation {
     async fn describe_stack_events(&self, stack: &StackName) -> Result<Vec<StackEvent>, ApiError> {
         let mut state = self.lock();
         state.enter("DescribeStackEvents", stack.as_str())?;
-        state.stacks.get(stack.as_str()).map(|s| s.events.clone()).ok_or_else(|| not_found(stack.as_str()))
+        state
+            .stacks
+            .get(stack.as_str())
+            .map(|s| s.events.clone())
+            .ok_or_else(|| not_found(stack.as_str()))
     }
 
     async fn list_imports(&self, export: &ExportName) -> Result<Vec<StackName>, ApiError> {
         let mut state = self.lock();
         state.enter("ListImports", export.as_str())?;
-        let mut importers: Vec<String> = state.imports.get(export.as_str()).cloned().unwrap_or_default();
+        let mut importers: Vec<String> = state
+            .imports
+            .get(export.as_str())
+            .cloned()
+            .unwrap_or_default();
         for (name, s) in &state.stacks {
             if StackStatus::new(&s.status).is_usable()
-                && template::imports(&s.template, name, &s.parameters).iter().any(|i| i == export.as_str())
+                && template::imports(&s.template, name, &s.parameters)
+                    .iter()
+                    .any(|i| i == export.as_str())
                 && !importers.contains(name)
             {
                 importers.push(name.clone());
             }
         }
-        importers.into_iter().map(|n| StackName::new(n).map_err(|e| ApiError::UnexpectedResponse { operation: "ListImports", detail: e.to_string() })).collect()
+        importers
+            .into_iter()
+            .map(|n| {
+                StackName::new(n).map_err(|e| ApiError::UnexpectedResponse {
+                    operation: "ListImports",
+                    detail: e.to_string(),
+                })
+            })
+            .collect()
     }
 }

@@ -16,8 +16,15 @@ pub(crate) fn resources(body: &str) -> Vec<(String, String, Value)> {
         .map(|r| {
             r.iter()
                 .map(|(id, res)| {
-                    let ty = res.get("Type").and_then(Value::as_str).unwrap_or("AWS::CloudFormation::WaitConditionHandle");
-                    (id.clone(), ty.to_owned(), res.get("Properties").cloned().unwrap_or(Value::Null))
+                    let ty = res
+                        .get("Type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("AWS::CloudFormation::WaitConditionHandle");
+                    (
+                        id.clone(),
+                        ty.to_owned(),
+                        res.get("Properties").cloned().unwrap_or(Value::Null),
+                    )
                 })
                 .collect()
         })
@@ -25,19 +32,31 @@ pub(crate) fn resources(body: &str) -> Vec<(String, String, Value)> {
 }
 
 fn substitute(text: &str, stack: &str, params: &[(String, String)]) -> String {
-    let mut out = text.replace("${AWS::StackName}", stack).replace("${AWS::Region}", "us-east-1");
+    let mut out = text
+        .replace("${AWS::StackName}", stack)
+        .replace("${AWS::Region}", "us-east-1");
     for (k, v) in params {
         out = out.replace(&format!("${{{k}}}"), v);
     }
     out
 }
 
-fn resolve(value: &Value, stack: &str, params: &[(String, String)], fallback: &str) -> Option<String> {
+fn resolve(
+    value: &Value,
+    stack: &str,
+    params: &[(String, String)],
+    fallback: &str,
+) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Object(o) => {
             if let Some(Value::String(r)) = o.get("Ref") {
-                return Some(params.iter().find(|(k, _)| k == r).map_or_else(|| format!("fake-{r}"), |(_, v)| v.clone()));
+                return Some(
+                    params
+                        .iter()
+                        .find(|(k, _)| k == r)
+                        .map_or_else(|| format!("fake-{r}"), |(_, v)| v.clone()),
+                );
             }
             if let Some(Value::String(s)) = o.get("Fn::Sub") {
                 return Some(substitute(s, stack, params));
@@ -51,7 +70,9 @@ fn resolve(value: &Value, stack: &str, params: &[(String, String)], fallback: &s
 /// The outputs a stack created from `body` would report.
 pub(crate) fn outputs(body: &str, stack: &str, params: &[(String, String)]) -> Vec<StackOutput> {
     let template: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let Some(outputs) = template.get("Outputs").and_then(Value::as_object) else { return Vec::new() };
+    let Some(outputs) = template.get("Outputs").and_then(Value::as_object) else {
+        return Vec::new();
+    };
     outputs
         .iter()
         .map(|(key, o)| StackOutput {
@@ -65,7 +86,10 @@ pub(crate) fn outputs(body: &str, stack: &str, params: &[(String, String)]) -> V
                 .and_then(|e| e.get("Name"))
                 .and_then(|n| resolve(n, stack, params, &format!("{stack}-{key}")))
                 .map(ExportName::new),
-            description: o.get("Description").and_then(Value::as_str).map(str::to_owned),
+            description: o
+                .get("Description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         })
         .collect()
 }
@@ -91,7 +115,12 @@ pub(crate) fn imports(body: &str, stack: &str, params: &[(String, String)]) -> V
         }
     }
     let mut out = Vec::new();
-    walk(&serde_json::from_str(body).unwrap_or(Value::Null), stack, params, &mut out);
+    walk(
+        &serde_json::from_str(body).unwrap_or(Value::Null),
+        stack,
+        params,
+        &mut out,
+    );
     out
 }
 
@@ -115,7 +144,10 @@ pub(crate) fn changes(old: Option<&str>, new: &str) -> Vec<ResourceChange> {
     let mut out = Vec::new();
     for (id, ty, props) in &new {
         match old.iter().find(|(o, _, _)| o == id) {
-            None => out.push(ResourceChange { after_context: context(props), ..change(ChangeAction::Add, id, ty) }),
+            None => out.push(ResourceChange {
+                after_context: context(props),
+                ..change(ChangeAction::Add, id, ty)
+            }),
             Some((_, _, before)) if before != props => {
                 let keys: std::collections::BTreeSet<&String> = before
                     .as_object()
@@ -147,7 +179,10 @@ pub(crate) fn changes(old: Option<&str>, new: &str) -> Vec<ResourceChange> {
     }
     for (id, ty, props) in &old {
         if !new.iter().any(|(n, _, _)| n == id) {
-            out.push(ResourceChange { before_context: context(props), ..change(ChangeAction::Remove, id, ty) });
+            out.push(ResourceChange {
+                before_context: context(props),
+                ..change(ChangeAction::Remove, id, ty)
+            });
         }
     }
     out

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use techchallenge_deploy::fake::FakeCloudFormation;
-use techchallenge_deploy::{CollectingSink, Engine, EngineOptions, Parameter, StackName, StackSpec};
+use techchallenge_deploy::{
+    CollectingSink, Engine, EngineOptions, Parameter, StackName, StackSpec,
+};
 
 pub fn name(s: &str) -> StackName {
     StackName::new(s).expect("valid stack name")
@@ -72,7 +74,9 @@ pub fn database(class: &str) -> StackSpec {
 }
 
 pub fn application() -> StackSpec {
-    StackSpec::new(name("app"), application_template("0.0.0.0/0")).depends_on(name("net")).depends_on(name("db"))
+    StackSpec::new(name("app"), application_template("0.0.0.0/0"))
+        .depends_on(name("net"))
+        .depends_on(name("db"))
 }
 
 pub fn all() -> Vec<StackSpec> {
@@ -108,5 +112,8 @@ pub fn setup_with(options: EngineOptions) -> Setup {
 
 /// Position of the first call equal to `line` in the fake's log.
 pub fn position(calls: &[String], line: &str) -> usize {
-    calls.iter().position(|c| c == line).unwrap_or_else(|| panic!("no call {line:?} in {calls:#?}"))
+    calls
+        .iter()
+        .position(|c| c == line)
+        .unwrap_or_else(|| panic!("no call {line:?} in {calls:#?}"))
 }
