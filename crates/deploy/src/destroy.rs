@@ -37,23 +37,45 @@ pub struct DestroyedStack {
 }
 
 impl Engine {
-    /// Deletes `specs` (dependents first). The caller has confirmed: this also applies each
-    /// spec's `parameters_before_delete` (e.g. switches off deletion protection) first.
+    /// Deletes every stack of `specs` (dependents first). The caller has confirmed: this also
+    /// applies each spec's `parameters_before_delete` (e.g. switches off deletion protection) first.
     pub async fn destroy(&self, specs: &[StackSpec]) -> Result<DestroyReport, Error> {
-        let mut order = dependency_order(specs)?;
+        let names: Vec<StackName> = specs.iter().map(|s| s.name.clone()).collect();
+        self.destroy_selected(specs, &names).await
+    }
+
+    /// Deletes the `selected` stacks among `known` (every stack the caller knows of, so that a
+    /// known stack that depends on a selected one and still exists blocks its deletion even where
+    /// `ListImports` is unavailable, as on moto).
+    pub async fn destroy_selected(
+        &self,
+        known: &[StackSpec],
+        selected: &[StackName],
+    ) -> Result<DestroyReport, Error> {
+        let specs: Vec<StackSpec> = selected
+            .iter()
+            .map(|name| {
+                known
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .cloned()
+                    .unwrap_or_else(|| StackSpec::new(name.clone(), "{}"))
+            })
+            .collect();
+        let mut order = dependency_order(&specs)?;
         order.reverse();
-        let doomed: HashSet<&StackName> = specs.iter().map(|s| &s.name).collect();
+        let doomed: HashSet<&StackName> = selected.iter().collect();
         // Refuse before deleting anything if a stack outside the set still imports an export.
         for &i in &order {
             if let Some(d) = self.describe(&specs[i].name).await? {
-                self.check_imports(&d, &doomed).await?;
+                self.check_imports(&d, &doomed, known).await?;
             }
         }
         let mut stacks = Vec::new();
         for i in order {
             let spec = &specs[i];
             let started = Instant::now();
-            let outcome = self.destroy_one(spec).await;
+            let outcome = self.destroy_one(spec, known).await;
             let duration = started.elapsed();
             match outcome {
                 Ok(outcome) => {
@@ -86,13 +108,13 @@ impl Engine {
         Ok(DestroyReport { stacks })
     }
 
-    async fn destroy_one(&self, spec: &StackSpec) -> Result<Outcome, Error> {
+    async fn destroy_one(&self, spec: &StackSpec, known: &[StackSpec]) -> Result<Outcome, Error> {
         let stack = &spec.name;
         let Some(current) = self.settle_first(stack).await? else {
             return Ok(Outcome::AlreadyGone);
         };
         // Stacks deleted before this one are gone, so any importer left is a real blocker.
-        self.check_imports(&current, &HashSet::new()).await?;
+        self.check_imports(&current, &HashSet::new(), known).await?;
         if !spec.parameters_before_delete.is_empty() && current.status.is_usable() {
             self.prepare_delete(spec, &current).await?;
         }
@@ -105,15 +127,30 @@ impl Engine {
     }
 
     /// Fails with [`Error::ExportInUse`] if a stack not in `ignoring` imports one of the exports.
+    /// `ListImports` decides; where the endpoint does not implement it, the known stacks that
+    /// declare a dependency on this one and still exist are taken as its importers.
     async fn check_imports(
         &self,
         stack: &StackDescription,
         ignoring: &HashSet<&StackName>,
+        known: &[StackSpec],
     ) -> Result<(), Error> {
         for export in stack.outputs.iter().filter_map(|o| o.export_name.as_ref()) {
-            let importers: Vec<StackName> = self
+            let listed = self
                 .call(&stack.name, "ListImports", || self.cfn.list_imports(export))
-                .await?
+                .await;
+            let importers = match listed {
+                Ok(importers) => importers,
+                Err(Error::Api {
+                    source: ApiError::Service { code, .. },
+                    ..
+                }) if code.starts_with("HTTP ") || code == "InvalidAction" => {
+                    tracing::debug!(stack = %stack.name, %code, "ListImports unavailable; using declared dependencies");
+                    self.declared_dependents(&stack.name, known).await?
+                }
+                Err(e) => return Err(e),
+            };
+            let importers: Vec<StackName> = importers
                 .into_iter()
                 .filter(|s| !ignoring.contains(s))
                 .collect();
@@ -126,6 +163,25 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// The known stacks that declare a dependency on `stack` and exist.
+    async fn declared_dependents(
+        &self,
+        stack: &StackName,
+        known: &[StackSpec],
+    ) -> Result<Vec<StackName>, Error> {
+        let mut out = Vec::new();
+        for spec in known.iter().filter(|s| s.depends_on.contains(stack)) {
+            if self
+                .describe(&spec.name)
+                .await?
+                .is_some_and(|d| !d.status.is_review())
+            {
+                out.push(spec.name.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// UpdateStack with the previous template, the overriding parameters and every other parameter

@@ -161,11 +161,20 @@ impl Engine {
         let stack = &spec.name;
         let name = self.next_token(stack, "cs");
         let input = stack_input(spec, None);
-        let id = self
+        // Some endpoints (moto among them) refuse an empty change set outright instead of
+        // reporting it FAILED: the same "no changes".
+        let id = match self
             .call(stack, "CreateChangeSet", || {
                 self.cfn.create_change_set(&input, name.as_str(), kind)
             })
-            .await?;
+            .await
+        {
+            Err(Error::Api {
+                source: ApiError::NoUpdates,
+                ..
+            }) => return Ok(None),
+            other => other?,
+        };
         self.emit(Event::ChangeSetCreating {
             stack: stack.clone(),
             change_set: id.clone(),

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types as sdk;
@@ -32,12 +33,18 @@ impl SdkCloudFormation {
 }
 
 /// Sorts an SDK error into what the engine reacts to.
-pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> ApiError
+pub(crate) fn classify<E>(err: SdkError<E, HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let Some(code) = err.code().map(str::to_owned) else {
+        // An answer without an error code (e.g. an emulator's HTML 500 page) is still an answer.
+        if let SdkError::ServiceError(service) = &err {
+            return ApiError::Service {
+                code: format!("HTTP {}", service.raw().status().as_u16()),
+                message: "the endpoint answered with an error it did not describe".to_owned(),
+            };
+        }
         return ApiError::Transport {
             message: DisplayErrorContext(&err).to_string(),
         };
@@ -49,7 +56,9 @@ where
     ) || message.contains("Rate exceeded")
     {
         ApiError::Throttling { message }
-    } else if message.contains("No updates are to be performed") {
+    } else if message.contains("No updates are to be performed")
+        || message.contains("didn't contain changes")
+    {
         ApiError::NoUpdates
     } else if message.contains("does not exist")
         || code.starts_with("ChangeSetNotFound")

@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use techchallenge_deploy::{
-    ChangeAction, DeployOptions, Error, Event, LogicalId, Loss, Method, Outcome, PlanAction,
-    PropertyChange, Replacement, ResourceChange, StackAction, WideningKind,
+    ApiError, ChangeAction, DeployOptions, Error, Event, LogicalId, Loss, Method, Outcome,
+    PlanAction, PropertyChange, Replacement, ResourceChange, StackAction, WideningKind,
 };
 
 /// What CloudFormation reports when a DB instance's subnet group changes: replacement True.
@@ -190,6 +190,35 @@ async fn destroy_is_refused_while_an_export_is_imported_and_names_the_importer()
         "{err}"
     );
     assert!(fake.calls_of("DeleteStack").is_empty(), "nothing deleted");
+}
+
+#[tokio::test(start_paused = true)]
+async fn where_list_imports_is_unavailable_declared_dependents_block_destroy() {
+    let Setup { fake, engine, .. } = setup();
+    let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
+    engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
+    // moto answers ListImports with an HTML 500 page.
+    fake.fail_next(
+        "ListImports",
+        1,
+        ApiError::Service {
+            code: "HTTP 500".to_owned(),
+            message: "the endpoint answered with an error it did not describe".to_owned(),
+        },
+    );
+    let err = engine
+        .destroy_selected(&all(), &[name("net")])
+        .await
+        .expect_err("refused");
+    let Error::ExportInUse { importers, .. } = &err else {
+        panic!("{err}")
+    };
+    let importers: Vec<_> = importers.iter().map(|s| s.as_str()).collect();
+    assert_eq!(importers, ["app", "db"]);
+    assert!(fake.calls_of("DeleteStack").is_empty());
 }
 
 #[tokio::test(start_paused = true)]
