@@ -210,15 +210,20 @@ async fn deploys_updates_reports_and_protects_exports_on_moto() {
     // (moto does not implement ListImports: the engine falls back to the declared dependency.)
     let known = vec![importer_spec.clone(), exporter_spec("bonjour")];
     let err = engine
-        .destroy_selected(&known, &[exporter.clone()])
+        .destroy_selected(&known, std::slice::from_ref(&exporter))
         .await
         .expect_err("refused");
     match &err {
-        Error::ExportInUse { importers, .. } => assert_eq!(importers, &[importer.clone()]),
+        Error::ExportInUse { importers, .. } => {
+            assert_eq!(importers, std::slice::from_ref(&importer))
+        }
         other => panic!("expected ExportInUse, got {other}"),
     }
     assert!(
-        engine.status(&[exporter.clone()]).await.expect("status")[0]
+        engine
+            .status(std::slice::from_ref(&exporter))
+            .await
+            .expect("status")[0]
             .description
             .is_some(),
         "still there"
