@@ -55,25 +55,63 @@ mod tests {
 
     #[test]
     fn commands_and_flags() {
-        assert_eq!(parse(&["serve"]).expect("serve").command, Some(Command::Serve));
         assert_eq!(
-            parse(&["updatedb", "-s"]).expect("updatedb -s").command,
-            Some(Command::Updatedb { skip_create_db: true, reset: false })
+            parse(&["serve"]).expect("serve").command,
+            Some(Command::Serve)
         );
         assert_eq!(
-            parse(&["updatedb", "--skip-create-db", "--reset"]).expect("long flags").command,
-            Some(Command::Updatedb { skip_create_db: true, reset: true })
+            parse(&["updatedb", "-s"]).expect("updatedb -s").command,
+            Some(Command::Updatedb {
+                skip_create_db: true,
+                reset: false
+            })
+        );
+        assert_eq!(
+            parse(&["updatedb", "--skip-create-db", "--reset"])
+                .expect("long flags")
+                .command,
+            Some(Command::Updatedb {
+                skip_create_db: true,
+                reset: true
+            })
         );
         assert_eq!(parse(&[]).expect("no command").command, None);
     }
 
     #[test]
     fn help_version_and_mistakes() {
-        assert_eq!(parse(&["-v"]).map(|_| ()).expect_err("version").kind(), ErrorKind::DisplayVersion);
-        assert_eq!(parse(&["--version"]).map(|_| ()).expect_err("version").kind(), ErrorKind::DisplayVersion);
-        assert_eq!(parse(&["-h"]).map(|_| ()).expect_err("help").kind(), ErrorKind::DisplayHelp);
-        assert_eq!(parse(&["bogus"]).map(|_| ()).expect_err("unknown").kind(), ErrorKind::InvalidSubcommand);
-        assert_eq!(parse(&["serve", "-x"]).map(|_| ()).expect_err("flag").kind(), ErrorKind::UnknownArgument);
-        assert_eq!(parse(&["updatedb", "extra"]).map(|_| ()).expect_err("arg").kind(), ErrorKind::UnknownArgument);
+        assert_eq!(
+            parse(&["-v"]).map(|_| ()).expect_err("version").kind(),
+            ErrorKind::DisplayVersion
+        );
+        assert_eq!(
+            parse(&["--version"])
+                .map(|_| ())
+                .expect_err("version")
+                .kind(),
+            ErrorKind::DisplayVersion
+        );
+        assert_eq!(
+            parse(&["-h"]).map(|_| ()).expect_err("help").kind(),
+            ErrorKind::DisplayHelp
+        );
+        assert_eq!(
+            parse(&["bogus"]).map(|_| ()).expect_err("unknown").kind(),
+            ErrorKind::InvalidSubcommand
+        );
+        assert_eq!(
+            parse(&["serve", "-x"])
+                .map(|_| ())
+                .expect_err("flag")
+                .kind(),
+            ErrorKind::UnknownArgument
+        );
+        assert_eq!(
+            parse(&["updatedb", "extra"])
+                .map(|_| ())
+                .expect_err("arg")
+                .kind(),
+            ErrorKind::UnknownArgument
+        );
     }
 }

@@ -49,9 +49,10 @@ pub async fn open_store(db: &mut DbSettings) -> Result<Arc<dyn Store>, CommandEr
         }
         DbType::Boltdb => {
             let path = embedded_path(db);
-            let (store, note) = tokio::task::spawn_blocking(move || EmbeddedStore::open(&path, false))
-                .await
-                .map_err(|e| StoreError::Setup(e.to_string()))??;
+            let (store, note) =
+                tokio::task::spawn_blocking(move || EmbeddedStore::open(&path, false))
+                    .await
+                    .map_err(|e| StoreError::Setup(e.to_string()))??;
             tracing::info!(file = %embedded_path(db).display(), "embedded store: {note}");
             Arc::new(store)
         }
@@ -64,17 +65,28 @@ pub async fn serve(mut settings: Settings) -> Result<Stopped, CommandError> {
     let addr = format!("{}:{}", settings.listen_host, settings.listen_port);
     let listener = TcpListener::bind((settings.listen_host.as_str(), settings.listen_port))
         .await
-        .map_err(|source| CommandError::Bind { addr: addr.clone(), source })?;
+        .map_err(|source| CommandError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
     tracing::info!(address = %local, store = ?settings.db.db_type, "listening");
     let router = app(AppState::new(store, settings.db.clone()));
-    serve_router(listener, router, termination_signal(), settings.shutdown_timeout)
-        .await
-        .map_err(CommandError::Serve)
+    serve_router(
+        listener,
+        router,
+        termination_signal(),
+        settings.shutdown_timeout,
+    )
+    .await
+    .map_err(CommandError::Serve)
 }
 
 /// `updatedb`: returns what was done, one line per step.
-pub async fn updatedb(mut settings: Settings, opts: UpdateOptions) -> Result<Vec<String>, CommandError> {
+pub async fn updatedb(
+    mut settings: Settings,
+    opts: UpdateOptions,
+) -> Result<Vec<String>, CommandError> {
     let db = &mut settings.db;
     match db.db_type {
         DbType::Postgres => {
@@ -84,9 +96,10 @@ pub async fn updatedb(mut settings: Settings, opts: UpdateOptions) -> Result<Vec
         DbType::Boltdb => {
             let path = embedded_path(db);
             let shown = path.display().to_string();
-            let (_, note) = tokio::task::spawn_blocking(move || EmbeddedStore::open(&path, opts.reset))
-                .await
-                .map_err(|e| StoreError::Setup(e.to_string()))??;
+            let (_, note) =
+                tokio::task::spawn_blocking(move || EmbeddedStore::open(&path, opts.reset))
+                    .await
+                    .map_err(|e| StoreError::Setup(e.to_string()))??;
             Ok(vec![format!("{shown}: {note}")])
         }
     }

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{CommandFactory, Parser};
 use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use techchallenge_app::cli::{Cli, Command};
 use techchallenge_app::commands;
 use techchallenge_app::config::Settings;
@@ -45,7 +45,8 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(std::path::Path::new(".")).context("reading the configuration")?;
+    let settings =
+        Settings::load(std::path::Path::new(".")).context("reading the configuration")?;
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
@@ -65,9 +66,18 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             },
-            Command::Updatedb { skip_create_db, reset } => {
-                let opts = UpdateOptions { create_database: !skip_create_db, reset };
-                for line in commands::updatedb(settings, opts).await.context("updatedb")? {
+            Command::Updatedb {
+                skip_create_db,
+                reset,
+            } => {
+                let opts = UpdateOptions {
+                    create_database: !skip_create_db,
+                    reset,
+                };
+                for line in commands::updatedb(settings, opts)
+                    .await
+                    .context("updatedb")?
+                {
                     println!("{line}");
                 }
                 Ok(ExitCode::SUCCESS)

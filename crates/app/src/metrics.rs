@@ -57,22 +57,69 @@ impl Metrics {
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0001, 2.0, 16))
         });
-        let (pool_max, pool_size, pool_idle, pool_waiting) =
-            (Gauge::default(), Gauge::default(), Gauge::default(), Gauge::default());
-        registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
-        registry.register("db_pool_max_connections", "Most connections the pool may open", pool_max.clone());
-        registry.register("db_pool_connections", "Connections open now", pool_size.clone());
-        registry.register("db_pool_idle_connections", "Open connections not in use", pool_idle.clone());
-        registry.register("db_pool_waiting_requests", "Requests waiting for a connection", pool_waiting.clone());
-        Metrics { registry, requests, latency, pool_max, pool_size, pool_idle, pool_waiting }
+        let (pool_max, pool_size, pool_idle, pool_waiting) = (
+            Gauge::default(),
+            Gauge::default(),
+            Gauge::default(),
+            Gauge::default(),
+        );
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            latency.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "Most connections the pool may open",
+            pool_max.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Connections open now",
+            pool_size.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Open connections not in use",
+            pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_waiting_requests",
+            "Requests waiting for a connection",
+            pool_waiting.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            pool_max,
+            pool_size,
+            pool_idle,
+            pool_waiting,
+        }
     }
 
     /// Records one finished request.
     pub fn record(&self, method: &Method, route: &str, status: u16, seconds: f64) {
         let method = method_label(method);
-        self.requests.get_or_create(&RequestLabels { method, route: route.to_owned(), status }).inc();
-        self.latency.get_or_create(&RouteLabels { method, route: route.to_owned() }).observe(seconds);
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method,
+                route: route.to_owned(),
+            })
+            .observe(seconds);
     }
 
     /// The text exposition, with the pool figures as of now.

@@ -50,20 +50,32 @@ struct Shape {
 
 /// Parses the secret string.
 pub fn parse_secret(id: &str, text: &str) -> Result<DbLogin, SecretError> {
-    let shape = |reason| SecretError::Shape { id: id.to_owned(), reason };
+    let shape = |reason| SecretError::Shape {
+        id: id.to_owned(),
+        reason,
+    };
     // serde's messages can quote the input; replace them with our own.
-    let parsed: Shape = serde_json::from_str(text)
-        .map_err(|_| shape("is not a JSON object with string \"username\" and \"password\" fields"))?;
-    let password = parsed.password.ok_or_else(|| shape("has no \"password\" field"))?;
+    let parsed: Shape = serde_json::from_str(text).map_err(|_| {
+        shape("is not a JSON object with string \"username\" and \"password\" fields")
+    })?;
+    let password = parsed
+        .password
+        .ok_or_else(|| shape("has no \"password\" field"))?;
     if password.is_empty() {
         return Err(shape("has an empty \"password\""));
     }
-    Ok(DbLogin { username: parsed.username.filter(|u| !u.is_empty()), password: Secret::new(password) })
+    Ok(DbLogin {
+        username: parsed.username.filter(|u| !u.is_empty()),
+        password: Secret::new(password),
+    })
 }
 
 /// Fetches secret `id` and returns the login in it.
 pub async fn fetch_login(id: &str, timeout: Duration) -> Result<DbLogin, SecretError> {
-    let fetch = |reason: String| SecretError::Fetch { id: id.to_owned(), reason };
+    let fetch = |reason: String| SecretError::Fetch {
+        id: id.to_owned(),
+        reason,
+    };
     let call = async {
         let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let client = aws_sdk_secretsmanager::Client::new(&config);
@@ -73,15 +85,18 @@ pub async fn fetch_login(id: &str, timeout: Duration) -> Result<DbLogin, SecretE
         .await
         .map_err(|_| fetch(format!("no answer within {timeout:?}")))?
         .map_err(|e| fetch(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
-    let text = output
-        .secret_string()
-        .ok_or_else(|| SecretError::Shape { id: id.to_owned(), reason: "holds binary data, not a JSON string" })?;
+    let text = output.secret_string().ok_or_else(|| SecretError::Shape {
+        id: id.to_owned(),
+        reason: "holds binary data, not a JSON string",
+    })?;
     parse_secret(id, text)
 }
 
 /// When `db` names a secret, replaces its password (and user, if the secret has one).
 pub async fn apply_secret(db: &mut DbSettings) -> Result<(), SecretError> {
-    let Some(id) = db.db_secret_id.clone() else { return Ok(()) };
+    let Some(id) = db.db_secret_id.clone() else {
+        return Ok(());
+    };
     let login = fetch_login(&id, Duration::from_secs(15)).await?;
     if let Some(user) = login.username {
         db.db_user = user;
@@ -106,7 +121,14 @@ mod tests {
 
     #[test]
     fn bad_shapes_never_echo_the_contents() {
-        for text in ["hunter2", r#"{"username":"u"}"#, r#"{"password":"","username":"u"}"#, r#"{"password":5}"#, r#"["hunter2"]"#, r#"{"username":5,"password":"hunter2"}"#] {
+        for text in [
+            "hunter2",
+            r#"{"username":"u"}"#,
+            r#"{"password":"","username":"u"}"#,
+            r#"{"password":5}"#,
+            r#"["hunter2"]"#,
+            r#"{"username":5,"password":"hunter2"}"#,
+        ] {
             let err = parse_secret("s", text).expect_err(text);
             assert!(!err.to_string().contains("hunter2"), "{err}");
         }

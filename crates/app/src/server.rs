@@ -30,11 +30,12 @@ pub async fn serve(
         // Small JSON answers: don't let Nagle hold them back.
         let _ = tcp.set_nodelay(true);
     });
-    let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutdown requested: no new connections, finishing in-flight requests");
-        let _ = began_tx.send(());
-    });
+    let server =
+        axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutdown requested: no new connections, finishing in-flight requests");
+            let _ = began_tx.send(());
+        });
     let deadline = async move {
         if began_rx.await.is_err() {
             // The server stopped on its own; never fire.

@@ -103,7 +103,8 @@ impl TaskFields {
     pub fn from_json(body: &[u8]) -> Result<TaskChanges, TaskInputError> {
         let mut de = serde_json::Deserializer::from_slice(body);
         // Deliberately no `de.end()`: Go's Decoder ignored whatever followed the first value.
-        let fields = TaskFields::deserialize(&mut de).map_err(|e| TaskInputError::Json(e.to_string()))?;
+        let fields =
+            TaskFields::deserialize(&mut de).map_err(|e| TaskInputError::Json(e.to_string()))?;
         fields.validate()
     }
 
@@ -120,7 +121,11 @@ impl TaskFields {
                 return Err(TaskInputError::TitleTooLong);
             }
         }
-        Ok(TaskChanges { priority, title: self.title, complete: self.complete })
+        Ok(TaskChanges {
+            priority,
+            title: self.title,
+            complete: self.complete,
+        })
     }
 }
 
@@ -205,11 +210,6 @@ impl<'de> Visitor<'de> for FieldsVisitor {
     }
 }
 
-/// Checks that `title` is acceptable; shared by stores' callers and tests.
-pub fn check_title(title: &str) -> Result<(), TaskInputError> {
-    TaskFields { priority: None, title: Some(title.to_owned()), complete: None }.validate().map(|_| ())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,8 +220,9 @@ mod tests {
 
     #[test]
     fn original_page_body_takes_the_last_case_insensitive_title() {
-        let c = decode(r#"{"title":"","priority":1000,"completed":false,"id":0,"Title":"typed text"}"#)
-            .expect("valid");
+        let c =
+            decode(r#"{"title":"","priority":1000,"completed":false,"id":0,"Title":"typed text"}"#)
+                .expect("valid");
         assert_eq!(c.title.as_deref(), Some("typed text"));
         assert_eq!(c.priority, Some(1000));
         assert_eq!(c.complete, None, "\"completed\" is not the field name");
@@ -247,19 +248,46 @@ mod tests {
 
     #[test]
     fn bad_bodies_are_rejected() {
-        for body in ["", "[]", "\"x\"", "{", r#"{"priority":"1"}"#, r#"{"priority":1.5}"#, r#"{"complete":1}"#, r#"{"id":"x"}"#, r#"{"title":5}"#] {
-            assert!(matches!(decode(body), Err(TaskInputError::Json(_))), "{body:?} should fail");
+        for body in [
+            "",
+            "[]",
+            "\"x\"",
+            "{",
+            r#"{"priority":"1"}"#,
+            r#"{"priority":1.5}"#,
+            r#"{"complete":1}"#,
+            r#"{"id":"x"}"#,
+            r#"{"title":5}"#,
+        ] {
+            assert!(
+                matches!(decode(body), Err(TaskInputError::Json(_))),
+                "{body:?} should fail"
+            );
         }
-        assert_eq!(decode(r#"{"priority":2147483648}"#).err(), Some(TaskInputError::PriorityOutOfRange));
-        assert_eq!(decode(r#"{"title":"a\u0000b"}"#).err(), Some(TaskInputError::TitleHasNul));
+        assert_eq!(
+            decode(r#"{"priority":2147483648}"#).err(),
+            Some(TaskInputError::PriorityOutOfRange)
+        );
+        assert_eq!(
+            decode(r#"{"title":"a\u0000b"}"#).err(),
+            Some(TaskInputError::TitleHasNul)
+        );
         let long = format!(r#"{{"title":"{}"}}"#, "x".repeat(MAX_TITLE_BYTES + 1));
         assert_eq!(decode(&long).err(), Some(TaskInputError::TitleTooLong));
     }
 
     #[test]
     fn percent_signs_survive_serialisation() {
-        let t = Task { id: 1, priority: 0, title: "100% done".into(), complete: false };
+        let t = Task {
+            id: 1,
+            priority: 0,
+            title: "100% done".into(),
+            complete: false,
+        };
         let s = serde_json::to_string(&t).expect("serialises");
-        assert_eq!(s, r#"{"id":1,"priority":0,"title":"100% done","complete":false}"#);
+        assert_eq!(
+            s,
+            r#"{"id":1,"priority":0,"title":"100% done","complete":false}"#
+        );
     }
 }

@@ -218,12 +218,18 @@ impl Settings {
             _ => r.number::<u16>("dbport", 1, u16::MAX.into())?,
         };
         let db_ssl_mode = SslMode::parse(&r.text("dbsslmode")).ok_or_else(|| {
-            r.invalid("dbsslmode", "must be one of disable, prefer, require, verify-ca, verify-full")
+            r.invalid(
+                "dbsslmode",
+                "must be one of disable, prefer, require, verify-ca, verify-full",
+            )
         })?;
         let db_ssl_root_cert = r.optional("dbsslrootcert").map(PathBuf::from);
         if let Some(path) = &db_ssl_root_cert {
             if !path.is_file() {
-                return Err(r.invalid("dbsslrootcert", &format!("{} is not a readable file", path.display())));
+                return Err(r.invalid(
+                    "dbsslrootcert",
+                    &format!("{} is not a readable file", path.display()),
+                ));
             }
         }
         let db = DbSettings {
@@ -266,9 +272,21 @@ impl Reader<'_> {
     }
 
     fn invalid(&self, key: &str, reason: &str) -> ConfigError {
-        let (value, origin) = self.0.get(key).cloned().unwrap_or((String::new(), Origin::Default));
-        let shown = if key == "dbpassword" { "********".to_owned() } else { format!("{value:?}") };
-        ConfigError::Invalid { key: key.to_owned(), origin, reason: format!("{shown} {reason}") }
+        let (value, origin) = self
+            .0
+            .get(key)
+            .cloned()
+            .unwrap_or((String::new(), Origin::Default));
+        let shown = if key == "dbpassword" {
+            "********".to_owned()
+        } else {
+            format!("{value:?}")
+        };
+        ConfigError::Invalid {
+            key: key.to_owned(),
+            origin,
+            reason: format!("{shown} {reason}"),
+        }
     }
 
     fn number<T: TryFrom<u64>>(&self, key: &str, min: u64, max: u64) -> Result<T, ConfigError> {

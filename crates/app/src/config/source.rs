@@ -47,7 +47,10 @@ impl RawValues {
 
     /// Sets a default for `key`.
     pub fn set_default(&mut self, key: &str, value: &str) {
-        self.values.insert(key.to_ascii_lowercase(), (value.to_owned(), Origin::Default));
+        self.values.insert(
+            key.to_ascii_lowercase(),
+            (value.to_owned(), Origin::Default),
+        );
     }
 
     /// Layers the TOML file at `path` over the current values; a missing file is not an error.
@@ -55,10 +58,17 @@ impl RawValues {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(ConfigError::File { path: path.to_owned(), reason: e.to_string() }),
+            Err(e) => {
+                return Err(ConfigError::File {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                });
+            }
         };
-        let table: toml::Table = toml::from_str(&text)
-            .map_err(|e| ConfigError::File { path: path.to_owned(), reason: e.message().to_owned() })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.to_owned(),
+            reason: e.message().to_owned(),
+        })?;
         for (key, value) in table {
             let lower = key.to_ascii_lowercase();
             if !known.contains(&lower.as_str()) {
@@ -72,11 +82,15 @@ impl RawValues {
                 other => {
                     return Err(ConfigError::File {
                         path: path.to_owned(),
-                        reason: format!("{key} must be a string or a number, not a {}", other.type_str()),
+                        reason: format!(
+                            "{key} must be a string or a number, not a {}",
+                            other.type_str()
+                        ),
                     });
                 }
             };
-            self.values.insert(lower, (text.trim().to_owned(), Origin::File));
+            self.values
+                .insert(lower, (text.trim().to_owned(), Origin::File));
         }
         Ok(())
     }
@@ -92,13 +106,16 @@ impl RawValues {
         let mut found: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for (name, value) in vars {
             let Some(name) = name.to_str() else { continue };
-            let Some(prefix) = name.get(..4) else { continue };
+            let Some(prefix) = name.get(..4) else {
+                continue;
+            };
             if !prefix.eq_ignore_ascii_case("VTT_") {
                 continue;
             }
             let key = name[4..].to_ascii_lowercase();
             if !known.contains(&key.as_str()) {
-                self.warnings.push(format!("ignoring unknown configuration variable {name}"));
+                self.warnings
+                    .push(format!("ignoring unknown configuration variable {name}"));
                 continue;
             }
             let value = value.into_string().map_err(|_| ConfigError::Invalid {
@@ -117,7 +134,11 @@ impl RawValues {
             candidates.sort_by_key(|(n, _)| (*n != n.to_ascii_uppercase(), n.clone()));
             if candidates.len() > 1 {
                 let names: Vec<&str> = candidates.iter().map(|(n, _)| n.as_str()).collect();
-                self.warnings.push(format!("{} are all set; using {}", names.join(", "), names[0]));
+                self.warnings.push(format!(
+                    "{} are all set; using {}",
+                    names.join(", "),
+                    names[0]
+                ));
             }
             let (name, value) = candidates.swap_remove(0);
             self.values.insert(key, (value, Origin::Env(name)));

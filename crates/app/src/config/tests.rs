@@ -3,7 +3,10 @@
 use super::*;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
-    pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+        .collect()
 }
 
 fn load(file: Option<&str>, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
@@ -51,7 +54,12 @@ SomethingElse = [1, 2]
 fn env_beats_file_and_mixed_case_is_accepted() {
     let s = load(
         Some("ListenPort = 1\nDbHost = \"file\""),
-        &[("VTT_ListenPort", "4000"), ("VTT_DBHOST", "envhost"), ("vtt_dbname", "lower"), ("VTT_DBUSER", "")],
+        &[
+            ("VTT_ListenPort", "4000"),
+            ("VTT_DBHOST", "envhost"),
+            ("vtt_dbname", "lower"),
+            ("VTT_DBUSER", ""),
+        ],
     )
     .expect("valid");
     assert_eq!(s.listen_port, 4000);
@@ -64,7 +72,11 @@ fn env_beats_file_and_mixed_case_is_accepted() {
 fn upper_case_spelling_wins_with_a_warning() {
     let s = load(None, &[("VTT_DbHost", "mixed"), ("VTT_DBHOST", "upper")]).expect("valid");
     assert_eq!(s.db.db_host, "upper");
-    assert!(s.warnings.iter().any(|w| w.contains("VTT_DbHost")), "{:?}", s.warnings);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("VTT_DbHost")),
+        "{:?}",
+        s.warnings
+    );
 }
 
 #[test]
@@ -128,7 +140,12 @@ fn every_bad_value_is_a_clear_error() {
 
 #[test]
 fn bad_files_are_clear_errors() {
-    for text in ["DbUser = ", "DbUser = [1]", "[DbUser]\nx = 1", "DbUser = \"a\"\nDbUser = \"b\""] {
+    for text in [
+        "DbUser = ",
+        "DbUser = [1]",
+        "[DbUser]\nx = 1",
+        "DbUser = \"a\"\nDbUser = \"b\"",
+    ] {
         let err = load(Some(text), &[]).expect_err(text);
         assert!(matches!(err, ConfigError::File { .. }), "{text:?}: {err}");
     }
@@ -148,6 +165,9 @@ fn the_password_is_never_shown() {
 fn non_utf8_variable_is_an_error() {
     use std::os::unix::ffi::OsStringExt;
     let dir = tempfile::tempdir().expect("tempdir");
-    let vars = vec![(OsString::from("VTT_DBHOST"), OsString::from_vec(vec![0xff, 0xfe]))];
+    let vars = vec![(
+        OsString::from("VTT_DBHOST"),
+        OsString::from_vec(vec![0xff, 0xfe]),
+    )];
     assert!(Settings::load_from(dir.path(), vars).is_err());
 }

@@ -19,9 +19,18 @@ struct Assets;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { file("index.html") }))
-        .route("/js/{*path}", get(|Path(p): Path<String>| async move { file(&format!("js/{p}")) }))
-        .route("/css/{*path}", get(|Path(p): Path<String>| async move { file(&format!("css/{p}")) }))
-        .route("/images/{*path}", get(|Path(p): Path<String>| async move { file(&format!("images/{p}")) }))
+        .route(
+            "/js/{*path}",
+            get(|Path(p): Path<String>| async move { file(&format!("js/{p}")) }),
+        )
+        .route(
+            "/css/{*path}",
+            get(|Path(p): Path<String>| async move { file(&format!("css/{p}")) }),
+        )
+        .route(
+            "/images/{*path}",
+            get(|Path(p): Path<String>| async move { file(&format!("images/{p}")) }),
+        )
 }
 
 fn file(path: &str) -> Response {

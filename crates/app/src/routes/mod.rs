@@ -38,12 +38,19 @@ pub struct AppState {
 impl AppState {
     /// State for `store`, with fresh metrics.
     pub fn new(store: Arc<dyn Store>, db: DbSettings) -> AppState {
-        AppState { store, metrics: Arc::new(Metrics::new()), db: Arc::new(db), hostname: hostname().into() }
+        AppState {
+            store,
+            metrics: Arc::new(Metrics::new()),
+            db: Arc::new(db),
+            hostname: hostname().into(),
+        }
     }
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_owned()).unwrap_or_default()
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// The whole application router.
@@ -56,13 +63,19 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(state.metrics.clone(), crate::metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(state.store.pool_state()),
     )
 }

@@ -42,14 +42,25 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<Task>>, AppError
     Ok(Json(state.store.list().await?))
 }
 
-async fn create(State(state): State<AppState>, raw: Result<Bytes, BytesRejection>) -> Result<Json<Task>, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<Task>, AppError> {
     let changes = TaskFields::from_json(&body(raw)?)?;
     Ok(Json(state.store.create(changes.into_new_task()).await?))
 }
 
-async fn read(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Task>, AppError> {
+async fn read(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Task>, AppError> {
     let id = task_id(&id)?;
-    state.store.get(id).await?.map(Json).ok_or(AppError::NotFound)
+    state
+        .store
+        .get(id)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }
 
 async fn update(
@@ -59,12 +70,24 @@ async fn update(
 ) -> Result<Json<Task>, AppError> {
     let id = task_id(&id)?;
     let changes = TaskFields::from_json(&body(raw)?)?;
-    state.store.update(id, changes).await?.map(Json).ok_or(AppError::NotFound)
+    state
+        .store
+        .update(id, changes)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }
 
-async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     let id = task_id(&id)?;
-    if state.store.delete(id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(AppError::NotFound) }
+    if state.store.delete(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 #[cfg(test)]
@@ -74,7 +97,15 @@ mod tests {
     #[test]
     fn ids_are_digits_only() {
         assert_eq!(task_id("12").ok(), Some(12));
-        for bad in ["", "abc", "-1", "1.0", " 1", "+1", "99999999999999999999999"] {
+        for bad in [
+            "",
+            "abc",
+            "-1",
+            "1.0",
+            " 1",
+            "+1",
+            "99999999999999999999999",
+        ] {
             assert!(matches!(task_id(bad), Err(AppError::NotFound)), "{bad:?}");
         }
     }

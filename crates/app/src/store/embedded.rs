@@ -33,13 +33,17 @@ impl EmbeddedStore {
     /// Opens (creating if needed) the file at `path`; with `reset`, drops the tasks first. A new
     /// tasks table is seeded; an existing one is left alone. Returns the store and what was done.
     pub fn open(path: &Path, reset: bool) -> Result<(EmbeddedStore, String), StoreError> {
-        let db = Database::create(path).map_err(|e| StoreError::Setup(format!("{}: {e}", path.display())))?;
+        let db = Database::create(path)
+            .map_err(|e| StoreError::Setup(format!("{}: {e}", path.display())))?;
         let tx = db.begin_write().map_err(err)?;
         if reset {
             tx.delete_table(TASKS).map_err(err)?;
             tx.delete_table(META).map_err(err)?;
         }
-        let existed = tx.list_tables().map_err(err)?.any(|t| t.name() == TASKS.name());
+        let existed = tx
+            .list_tables()
+            .map_err(err)?
+            .any(|t| t.name() == TASKS.name());
         let note = if existed {
             "table tasks already exists (rows untouched)".to_owned()
         } else {
@@ -47,10 +51,16 @@ impl EmbeddedStore {
             let mut meta = tx.open_table(META).map_err(err)?;
             for (i, title) in SEED_TITLES.iter().enumerate() {
                 let id = i as u64 + 1;
-                let task = Task { id: id as i64, priority: 0, title: (*title).to_owned(), complete: false };
+                let task = Task {
+                    id: id as i64,
+                    priority: 0,
+                    title: (*title).to_owned(),
+                    complete: false,
+                };
                 tasks.insert(id, encode(&task)?.as_slice()).map_err(err)?;
             }
-            meta.insert("next_id", SEED_TITLES.len() as u64 + 1).map_err(err)?;
+            meta.insert("next_id", SEED_TITLES.len() as u64 + 1)
+                .map_err(err)?;
             "created table tasks and seeded it".to_owned()
         };
         tx.commit().map_err(err)?;
@@ -62,7 +72,9 @@ impl EmbeddedStore {
         f: impl FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || f(&db)).await.map_err(err)?
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(err)?
     }
 }
 
@@ -92,7 +104,9 @@ impl Store for EmbeddedStore {
     async fn list(&self) -> Result<Vec<Task>, StoreError> {
         self.blocking(|db| {
             let tx = db.begin_read().map_err(err)?;
-            let Some(table) = missing_is_empty(tx.open_table(TASKS))? else { return Ok(Vec::new()) };
+            let Some(table) = missing_is_empty(tx.open_table(TASKS))? else {
+                return Ok(Vec::new());
+            };
             let mut out = Vec::new();
             for entry in table.iter().map_err(err)? {
                 let (_, v) = entry.map_err(err)?;
@@ -107,7 +121,9 @@ impl Store for EmbeddedStore {
         let Some(k) = key(id) else { return Ok(None) };
         self.blocking(move |db| {
             let tx = db.begin_read().map_err(err)?;
-            let Some(table) = missing_is_empty(tx.open_table(TASKS))? else { return Ok(None) };
+            let Some(table) = missing_is_empty(tx.open_table(TASKS))? else {
+                return Ok(None);
+            };
             let found = table.get(k).map_err(err)?;
             found.map(|v| decode(v.value())).transpose()
         })
@@ -119,7 +135,11 @@ impl Store for EmbeddedStore {
             let tx = db.begin_write().map_err(err)?;
             let task = {
                 let mut meta = tx.open_table(META).map_err(err)?;
-                let id = meta.get("next_id").map_err(err)?.map(|v| v.value()).unwrap_or(1);
+                let id = meta
+                    .get("next_id")
+                    .map_err(err)?
+                    .map(|v| v.value())
+                    .unwrap_or(1);
                 meta.insert("next_id", id + 1).map_err(err)?;
                 let task = Task {
                     id: i64::try_from(id).map_err(err)?,
@@ -127,7 +147,10 @@ impl Store for EmbeddedStore {
                     title: new.title,
                     complete: new.complete,
                 };
-                tx.open_table(TASKS).map_err(err)?.insert(id, encode(&task)?.as_slice()).map_err(err)?;
+                tx.open_table(TASKS)
+                    .map_err(err)?
+                    .insert(id, encode(&task)?.as_slice())
+                    .map_err(err)?;
                 task
             };
             tx.commit().map_err(err)?;
@@ -142,7 +165,11 @@ impl Store for EmbeddedStore {
             let tx = db.begin_write().map_err(err)?;
             let updated = {
                 let mut table = tx.open_table(TASKS).map_err(err)?;
-                let current = table.get(k).map_err(err)?.map(|v| decode(v.value())).transpose()?;
+                let current = table
+                    .get(k)
+                    .map_err(err)?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
                 match current {
                     None => None,
                     Some(mut task) => {
@@ -162,7 +189,12 @@ impl Store for EmbeddedStore {
         let Some(k) = key(id) else { return Ok(false) };
         self.blocking(move |db| {
             let tx = db.begin_write().map_err(err)?;
-            let removed = tx.open_table(TASKS).map_err(err)?.remove(k).map_err(err)?.is_some();
+            let removed = tx
+                .open_table(TASKS)
+                .map_err(err)?
+                .remove(k)
+                .map_err(err)?
+                .is_some();
             tx.commit().map_err(err)?;
             Ok(removed)
         })
@@ -170,6 +202,7 @@ impl Store for EmbeddedStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.blocking(|db| db.begin_read().map(|_| ()).map_err(err)).await
+        self.blocking(|db| db.begin_read().map(|_| ()).map_err(err))
+            .await
     }
 }

@@ -23,13 +23,16 @@ pub struct UpdateOptions {
 }
 
 /// Arbitrary constant naming our advisory lock ("TCAPP" in ASCII).
-const LOCK_KEY: i64 = 0x5443_4150_50;
+const LOCK_KEY: i64 = 0x0054_4341_5050;
 
 /// Each migration: version, description, and whether it may seed.
 const MIGRATIONS: &[(i32, &str)] = &[(1, "tasks table with 0.11.0's columns, seeded when new")];
 
 /// Runs `updatedb` and returns one line per step, for the operator.
-pub async fn update_database(db: &DbSettings, opts: UpdateOptions) -> Result<Vec<String>, StoreError> {
+pub async fn update_database(
+    db: &DbSettings,
+    opts: UpdateOptions,
+) -> Result<Vec<String>, StoreError> {
     let mut report = Vec::new();
     if opts.create_database {
         report.push(create_database(db).await?);
@@ -45,11 +48,17 @@ pub async fn update_database(db: &DbSettings, opts: UpdateOptions) -> Result<Vec
         .map_err(|e| StoreError::Internal(format!("waiting for the migration lock: {e}")))?;
     let result = migrate(&mut client, opts, &mut report).await;
     // Closing the session releases the lock too; unlocking explicitly just makes it prompt.
-    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
+    let _ = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await;
     result.map(|()| report)
 }
 
-async fn migrate(client: &mut Client, opts: UpdateOptions, report: &mut Vec<String>) -> Result<(), StoreError> {
+async fn migrate(
+    client: &mut Client,
+    opts: UpdateOptions,
+    report: &mut Vec<String>,
+) -> Result<(), StoreError> {
     if opts.reset {
         client
             .batch_execute("BEGIN; DROP TABLE IF EXISTS tasks CASCADE; DROP TABLE IF EXISTS tc_schema_migrations; COMMIT;")
@@ -117,13 +126,18 @@ async fn apply(tx: &Transaction<'_>, version: i32) -> Result<String, StoreError>
             .await
             .map_err(internal)?;
             for title in SEED_TITLES {
-                tx.execute("INSERT INTO tasks (completed, priority, title) VALUES (false, 0, $1)", &[&title])
-                    .await
-                    .map_err(internal)?;
+                tx.execute(
+                    "INSERT INTO tasks (completed, priority, title) VALUES (false, 0, $1)",
+                    &[&title],
+                )
+                .await
+                .map_err(internal)?;
             }
             Ok("created table tasks and seeded it".into())
         }
-        other => Err(StoreError::Internal(format!("no migration numbered {other}"))),
+        other => Err(StoreError::Internal(format!(
+            "no migration numbered {other}"
+        ))),
     }
 }
 
@@ -131,7 +145,10 @@ async fn apply(tx: &Transaction<'_>, version: i32) -> Result<String, StoreError>
 async fn create_database(db: &DbSettings) -> Result<String, StoreError> {
     let client = connect_one(db, "postgres").await?;
     let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db.db_name])
+        .query_opt(
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            &[&db.db_name],
+        )
         .await
         .map_err(internal)?
         .is_some();
@@ -140,12 +157,17 @@ async fn create_database(db: &DbSettings) -> Result<String, StoreError> {
     }
     let quoted = format!("\"{}\"", db.db_name.replace('"', "\"\""));
     match client
-        .batch_execute(&format!("CREATE DATABASE {quoted} WITH ENCODING 'UTF8' TEMPLATE template0"))
+        .batch_execute(&format!(
+            "CREATE DATABASE {quoted} WITH ENCODING 'UTF8' TEMPLATE template0"
+        ))
         .await
     {
         Ok(()) => Ok(format!("created database {}", db.db_name)),
         // Another instance created it between our check and our CREATE.
-        Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) || e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+        Err(e)
+            if e.code() == Some(&SqlState::DUPLICATE_DATABASE)
+                || e.code() == Some(&SqlState::UNIQUE_VIOLATION) =>
+        {
             Ok(format!("database {} already exists", db.db_name))
         }
         Err(e) => Err(internal(e)),
@@ -153,8 +175,10 @@ async fn create_database(db: &DbSettings) -> Result<String, StoreError> {
 }
 
 fn internal(e: tokio_postgres::Error) -> StoreError {
-    match e.as_db_error() {
-        Some(db) => StoreError::Internal(format!("{}: {}", db.code().code(), db.message())),
-        None => StoreError::Unavailable(e.to_string()),
+    let text = super::postgres::describe(&e);
+    if e.as_db_error().is_some() {
+        StoreError::Internal(text)
+    } else {
+        StoreError::Unavailable(text)
     }
 }

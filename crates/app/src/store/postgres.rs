@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
@@ -19,7 +21,8 @@ use crate::task::{NewTask, Task, TaskChanges};
 mod sql {
     pub const LIST: &str = "SELECT id, completed, priority, title FROM tasks ORDER BY id";
     pub const GET: &str = "SELECT id, completed, priority, title FROM tasks WHERE id = $1";
-    pub const INSERT: &str = "INSERT INTO tasks (completed, priority, title) VALUES ($1, $2, $3) RETURNING id";
+    pub const INSERT: &str =
+        "INSERT INTO tasks (completed, priority, title) VALUES ($1, $2, $3) RETURNING id";
     pub const UPDATE: &str = "UPDATE tasks SET completed = COALESCE($2, completed), \
         priority = COALESCE($3, priority), title = COALESCE($4, title) \
         WHERE id = $1 RETURNING id, completed, priority, title";
@@ -54,24 +57,34 @@ pub fn pg_config(db: &DbSettings, dbname: &str) -> tokio_postgres::Config {
 }
 
 /// Opens one connection outside the pool (for migrations), driving it on a background task.
-pub async fn connect_one(db: &DbSettings, dbname: &str) -> Result<tokio_postgres::Client, StoreError> {
+pub async fn connect_one(
+    db: &DbSettings,
+    dbname: &str,
+) -> Result<tokio_postgres::Client, StoreError> {
     let config = pg_config(db, dbname);
     let connected = match super::tls::connector(db)? {
-        None => tokio::time::timeout(db.db_timeout, async {
-            let (client, conn) = config.connect(NoTls).await?;
-            tokio::spawn(conn);
-            Ok::<_, tokio_postgres::Error>(client)
-        })
-        .await,
-        Some(tls) => tokio::time::timeout(db.db_timeout, async {
-            let (client, conn) = config.connect(tls).await?;
-            tokio::spawn(conn);
-            Ok::<_, tokio_postgres::Error>(client)
-        })
-        .await,
+        None => {
+            tokio::time::timeout(db.db_timeout, async {
+                let (client, conn) = config.connect(NoTls).await?;
+                tokio::spawn(conn);
+                Ok::<_, tokio_postgres::Error>(client)
+            })
+            .await
+        }
+        Some(tls) => {
+            tokio::time::timeout(db.db_timeout, async {
+                let (client, conn) = config.connect(tls).await?;
+                tokio::spawn(conn);
+                Ok::<_, tokio_postgres::Error>(client)
+            })
+            .await
+        }
     };
     match connected {
-        Err(_) => Err(StoreError::Unavailable(format!("connecting to {}:{} timed out", db.db_host, db.db_port))),
+        Err(_) => Err(StoreError::Unavailable(format!(
+            "connecting to {}:{} timed out",
+            db.db_host, db.db_port
+        ))),
         Ok(r) => r.map_err(classify),
     }
 }
@@ -80,7 +93,9 @@ impl PgStore {
     /// Builds the pool. No connection is opened until the first request.
     pub fn new(db: &DbSettings) -> Result<PgStore, StoreError> {
         let config = pg_config(db, &db.db_name);
-        let mgr_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let mgr_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
         let manager = match super::tls::connector(db)? {
             None => Manager::from_config(config, NoTls, mgr_config),
             Some(tls) => Manager::from_config(config, tls, mgr_config),
@@ -93,12 +108,17 @@ impl PgStore {
             .recycle_timeout(Some(db.db_timeout))
             .build()
             .map_err(|e| StoreError::Setup(format!("cannot build the connection pool: {e}")))?;
-        Ok(PgStore { pool, timeout: db.db_timeout })
+        Ok(PgStore {
+            pool,
+            timeout: db.db_timeout,
+        })
     }
 
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(|e| match e {
-            PoolError::Timeout(_) => StoreError::Unavailable("no database connection within the timeout".into()),
+            PoolError::Timeout(_) => {
+                StoreError::Unavailable("no database connection within the timeout".into())
+            }
             PoolError::Backend(e) => classify(e),
             other => StoreError::Unavailable(other.to_string()),
         })
@@ -122,7 +142,10 @@ impl PgStore {
             }
             Err(_) => {
                 drop(Object::take(client));
-                Err(StoreError::Unavailable(format!("query took longer than {:?}", self.timeout)))
+                Err(StoreError::Unavailable(format!(
+                    "query took longer than {:?}",
+                    self.timeout
+                )))
             }
         }
     }
@@ -135,16 +158,36 @@ fn classify(e: tokio_postgres::Error) -> StoreError {
             None => true, // I/O, TLS or protocol failure talking to the server
             Some(code) => {
                 code.code().starts_with("08")
-                    || [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW]
-                        .contains(code)
+                    || [
+                        SqlState::ADMIN_SHUTDOWN,
+                        SqlState::CRASH_SHUTDOWN,
+                        SqlState::CANNOT_CONNECT_NOW,
+                    ]
+                    .contains(code)
                     || code.code().starts_with("53") // insufficient resources, too many connections
             }
         };
-    let text = match e.as_db_error() {
-        Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => e.to_string(),
-    };
-    if unavailable { StoreError::Unavailable(text) } else { StoreError::Internal(text) }
+    let text = describe(&e);
+    if unavailable {
+        StoreError::Unavailable(text)
+    } else {
+        StoreError::Internal(text)
+    }
+}
+
+/// The error with its causes ("error performing TLS handshake: invalid peer certificate: ...").
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{}: {}", db.code().code(), db.message());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn task_of(row: &Row) -> Result<Task, tokio_postgres::Error> {
@@ -162,18 +205,30 @@ impl Store for PgStore {
         let client = self.client().await?;
         let outcome = tokio::time::timeout(self.timeout, async {
             let st = client.prepare_cached(sql::LIST).await?;
-            client.query(&st, &[]).await?.iter().map(task_of).collect::<Result<Vec<_>, _>>()
+            client
+                .query(&st, &[])
+                .await?
+                .iter()
+                .map(task_of)
+                .collect::<Result<Vec<_>, _>>()
         })
         .await;
         self.finish(client, outcome)
     }
 
     async fn get(&self, id: i64) -> Result<Option<Task>, StoreError> {
-        let Ok(id) = i32::try_from(id) else { return Ok(None) };
+        let Ok(id) = i32::try_from(id) else {
+            return Ok(None);
+        };
         let client = self.client().await?;
         let outcome = tokio::time::timeout(self.timeout, async {
             let st = client.prepare_cached(sql::GET).await?;
-            client.query_opt(&st, &[&id]).await?.as_ref().map(task_of).transpose()
+            client
+                .query_opt(&st, &[&id])
+                .await?
+                .as_ref()
+                .map(task_of)
+                .transpose()
         })
         .await;
         self.finish(client, outcome)
@@ -183,20 +238,31 @@ impl Store for PgStore {
         let client = self.client().await?;
         let outcome = tokio::time::timeout(self.timeout, async {
             let st = client.prepare_cached(sql::INSERT).await?;
-            let row = client.query_one(&st, &[&task.complete, &task.priority, &task.title]).await?;
+            let row = client
+                .query_one(&st, &[&task.complete, &task.priority, &task.title])
+                .await?;
             row.try_get::<_, i32>(0)
         })
         .await;
         let id = self.finish(client, outcome)?;
-        Ok(Task { id: id.into(), priority: task.priority, title: task.title, complete: task.complete })
+        Ok(Task {
+            id: id.into(),
+            priority: task.priority,
+            title: task.title,
+            complete: task.complete,
+        })
     }
 
     async fn update(&self, id: i64, c: TaskChanges) -> Result<Option<Task>, StoreError> {
-        let Ok(id) = i32::try_from(id) else { return Ok(None) };
+        let Ok(id) = i32::try_from(id) else {
+            return Ok(None);
+        };
         let client = self.client().await?;
         let outcome = tokio::time::timeout(self.timeout, async {
             let st = client.prepare_cached(sql::UPDATE).await?;
-            let row = client.query_opt(&st, &[&id, &c.complete, &c.priority, &c.title]).await?;
+            let row = client
+                .query_opt(&st, &[&id, &c.complete, &c.priority, &c.title])
+                .await?;
             row.as_ref().map(task_of).transpose()
         })
         .await;
@@ -204,7 +270,9 @@ impl Store for PgStore {
     }
 
     async fn delete(&self, id: i64) -> Result<bool, StoreError> {
-        let Ok(id) = i32::try_from(id) else { return Ok(false) };
+        let Ok(id) = i32::try_from(id) else {
+            return Ok(false);
+        };
         let client = self.client().await?;
         let outcome = tokio::time::timeout(self.timeout, async {
             let st = client.prepare_cached(sql::DELETE).await?;
@@ -226,6 +294,11 @@ impl Store for PgStore {
 
     fn pool_state(&self) -> Option<PoolState> {
         let s = self.pool.status();
-        Some(PoolState { max_size: s.max_size, size: s.size, idle: s.available, waiting: s.waiting })
+        Some(PoolState {
+            max_size: s.max_size,
+            size: s.size,
+            idle: s.available,
+            waiting: s.waiting,
+        })
     }
 }

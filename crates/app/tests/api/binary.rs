@@ -23,11 +23,19 @@ fn app(dir: &Path) -> Command {
 }
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    app(dir).args(args).envs(env.iter().copied()).output().expect("run binary")
+    app(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run binary")
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
@@ -36,14 +44,27 @@ fn version_help_and_unknown_commands() {
     for flag in ["-v", "--version"] {
         let o = run(dir.path(), &[flag], &[]);
         assert_eq!(o.status.code(), Some(0));
-        assert!(String::from_utf8_lossy(&o.stdout).starts_with("TechChallengeApp version "), "{}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).starts_with("TechChallengeApp version "),
+            "{}",
+            text(&o)
+        );
     }
     for args in [&[][..], &["-h"], &["--help"], &["updatedb", "--help"]] {
         let o = run(dir.path(), args, &[]);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
-        assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"), "{args:?}: {}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("Usage"),
+            "{args:?}: {}",
+            text(&o)
+        );
     }
-    for args in [&["bogus"][..], &["serve", "--nope"], &["updatedb", "-x"], &["updatedb", "extra"]] {
+    for args in [
+        &["bogus"][..],
+        &["serve", "--nope"],
+        &["updatedb", "-x"],
+        &["updatedb", "extra"],
+    ] {
         let o = run(dir.path(), args, &[]);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert!(!text(&o).is_empty());
@@ -74,7 +95,11 @@ fn a_port_in_use_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port().to_string();
-    let o = run(dir.path(), &["serve"], &[("VTT_DBTYPE", "boltdb"), ("VTT_LISTENPORT", &port)]);
+    let o = run(
+        dir.path(),
+        &["serve"],
+        &[("VTT_DBTYPE", "boltdb"), ("VTT_LISTENPORT", &port)],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("cannot listen"), "{}", text(&o));
 }
@@ -96,18 +121,28 @@ pub fn start_serving(dir: &Path, env: &[(&str, &str)]) -> (Child, String) {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if !sent {
                 if let Some(rest) = line.split("address=").nth(1) {
-                    let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
+                    let _ = tx.send(
+                        rest.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
                     sent = true;
                 }
             }
         }
     });
-    let addr = rx.recv_timeout(Duration::from_secs(20)).expect("serve logs its address");
+    let addr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("serve logs its address");
     (child, addr)
 }
 
 fn sigterm(child: &Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
 }
 
@@ -128,7 +163,11 @@ fn wait_exit(child: &mut Child, within: Duration) -> Option<i32> {
 #[tokio::test]
 async fn serves_the_embedded_store_and_exits_0_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("conf.toml"), "\"DbType\" = \"boltdb\"\n\"DbName\" = \"app\"\n").expect("conf");
+    std::fs::write(
+        dir.path().join("conf.toml"),
+        "\"DbType\" = \"boltdb\"\n\"DbName\" = \"app\"\n",
+    )
+    .expect("conf");
     let (mut child, addr) = start_serving(dir.path(), &[]);
     let (status, body) = http(&addr, "POST", "/api/task/", r#"{"title":"kept"}"#).await;
     assert_eq!(status, 200, "{body}");
@@ -177,12 +216,25 @@ async fn two_updatedb_s_at_once() {
         let o = child.wait_with_output().expect("wait");
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
-    let count: i64 = admin(&db).await.query_one("SELECT count(*) FROM tasks", &[]).await.expect("count").get(0);
+    let count: i64 = admin(&db)
+        .await
+        .query_one("SELECT count(*) FROM tasks", &[])
+        .await
+        .expect("count")
+        .get(0);
     assert_eq!(count, 3);
 
     // And serve against it, then SIGTERM.
-    let (mut child, addr) = start_serving(dir.path(), &env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>());
-    assert_eq!(http(&addr, "GET", "/healthcheck/", "").await, (200, "OK".to_owned()));
+    let (mut child, addr) = start_serving(
+        dir.path(),
+        &env.iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        http(&addr, "GET", "/healthcheck/", "").await,
+        (200, "OK".to_owned())
+    );
     sigterm(&child);
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), Some(0));
 }

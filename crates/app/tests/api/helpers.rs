@@ -39,7 +39,9 @@ pub fn settings_for(url: &str, name: &str) -> DbSettings {
     };
     DbSettings {
         db_user: config.get_user().unwrap_or("postgres").to_owned(),
-        db_password: Secret::new(String::from_utf8_lossy(config.get_password().unwrap_or_default())),
+        db_password: Secret::new(String::from_utf8_lossy(
+            config.get_password().unwrap_or_default(),
+        )),
         db_name: name.to_owned(),
         db_host: host,
         db_port: config.get_ports().first().copied().unwrap_or(5432),
@@ -62,15 +64,22 @@ pub fn random_name() -> String {
 pub async fn fresh_db() -> Option<DbSettings> {
     let url = database_url()?;
     let name = random_name();
-    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connect to TEST_DATABASE_URL");
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
     tokio::spawn(conn);
-    client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
     Some(settings_for(&url, &name))
 }
 
 /// A plain connection to the test database, for setting up and inspecting tables.
 pub async fn admin(db: &DbSettings) -> tokio_postgres::Client {
-    techchallenge_app::store::postgres::connect_one(db, &db.db_name).await.expect("connect")
+    techchallenge_app::store::postgres::connect_one(db, &db.db_name)
+        .await
+        .expect("connect")
 }
 
 /// Which store a test runs against.
@@ -99,11 +108,15 @@ pub struct Reply {
 impl Reply {
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
     /// The content type.
     pub fn content_type(&self) -> &str {
-        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -113,37 +126,69 @@ impl TestApp {
         match kind {
             Kind::Pg => {
                 let db = fresh_db().await?;
-                update_database(&db, UpdateOptions::default()).await.expect("migrate");
+                update_database(&db, UpdateOptions::default())
+                    .await
+                    .expect("migrate");
                 let store: Arc<dyn Store> = Arc::new(PgStore::new(&db).expect("pool"));
                 Some(TestApp::with_store(store, Some(db), None))
             }
             Kind::Embedded => {
                 let dir = tempfile::tempdir().expect("tempdir");
-                let (store, _) = EmbeddedStore::open(&dir.path().join("app.redb"), false).expect("open");
+                let (store, _) =
+                    EmbeddedStore::open(&dir.path().join("app.redb"), false).expect("open");
                 Some(TestApp::with_store(Arc::new(store), None, Some(dir)))
             }
         }
     }
 
     /// An app over `store`.
-    pub fn with_store(store: Arc<dyn Store>, db: Option<DbSettings>, dir: Option<tempfile::TempDir>) -> TestApp {
+    pub fn with_store(
+        store: Arc<dyn Store>,
+        db: Option<DbSettings>,
+        dir: Option<tempfile::TempDir>,
+    ) -> TestApp {
         let shown = db.clone().unwrap_or_else(|| {
-            let mut s = settings_for("postgres://postgres:secret-pw@127.0.0.1:5432/postgres", "app");
+            let mut s = settings_for(
+                "postgres://postgres:secret-pw@127.0.0.1:5432/postgres",
+                "app",
+            );
             s.db_type = DbType::Boltdb;
             s
         });
         let router = app(AppState::new(store, shown));
-        TestApp { router, db, _dir: dir }
+        TestApp {
+            router,
+            db,
+            _dir: dir,
+        }
     }
 
     /// Sends one request.
     pub async fn call(&self, method: Method, path: &str, body: impl Into<Body>) -> Reply {
-        let request = Request::builder().method(method).uri(path).body(body.into()).expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(body.into())
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// `GET path`.
@@ -167,7 +212,9 @@ impl TestApp {
 /// Sends a raw HTTP/1.1 request to `addr` and returns (status, body).
 pub async fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect to app");
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to app");
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -176,6 +223,9 @@ pub async fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, Str
     let mut out = String::new();
     s.read_to_string(&mut out).await.expect("read");
     let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }

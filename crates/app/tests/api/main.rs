@@ -7,5 +7,7 @@ mod binary;
 mod helpers;
 mod migrations;
 mod resilience;
+mod secrets;
 mod shutdown;
 mod tasks;
+mod tls;

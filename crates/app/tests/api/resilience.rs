@@ -32,7 +32,11 @@ impl Proxy {
     async fn start(upstream: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
-        let mut p = Proxy { port, upstream, running: None };
+        let mut p = Proxy {
+            port,
+            upstream,
+            running: None,
+        };
         p.run(listener, Mode::Forward);
         p
     }
@@ -44,14 +48,17 @@ impl Proxy {
             let mut connections = JoinSet::new();
             let mut held = Vec::new();
             loop {
-                let Ok((mut client, _)) = listener.accept().await else { return };
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
                 match mode {
                     Mode::Blackhole => held.push(client),
                     Mode::Forward => {
                         let upstream = upstream.clone();
                         connections.spawn(async move {
                             if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                                let _ =
+                                    tokio::io::copy_bidirectional(&mut client, &mut server).await;
                             }
                         });
                     }
@@ -70,7 +77,9 @@ impl Proxy {
 
     /// Listens again on the same port.
     async fn resume(&mut self, mode: Mode) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.expect("rebind proxy port");
+        let listener = TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("rebind proxy port");
         self.run(listener, mode);
     }
 }
@@ -78,7 +87,9 @@ impl Proxy {
 /// Calls `path`, asserting it answers within `limit`.
 async fn timed(app: &TestApp, path: &str, limit: Duration) -> Reply {
     let started = Instant::now();
-    let r = tokio::time::timeout(limit, app.get(path)).await.unwrap_or_else(|_| panic!("{path} hung for {limit:?}"));
+    let r = tokio::time::timeout(limit, app.get(path))
+        .await
+        .unwrap_or_else(|_| panic!("{path} hung for {limit:?}"));
     assert!(started.elapsed() <= limit);
     r
 }
@@ -90,44 +101,77 @@ async fn wait_for(app: &TestApp, status: StatusCode, within: Duration) {
         if r.status == status {
             return;
         }
-        assert!(started.elapsed() < within, "health still {} after {within:?}", r.status);
+        assert!(
+            started.elapsed() < within,
+            "health still {} after {within:?}",
+            r.status
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 #[tokio::test]
 async fn restart_and_blackhole_are_reported_and_healed() {
-    let Some(mut db) = fresh_db().await else { return };
-    techchallenge_app::store::migrate::update_database(&db, Default::default()).await.expect("migrate");
+    let Some(mut db) = fresh_db().await else {
+        return;
+    };
+    techchallenge_app::store::migrate::update_database(&db, Default::default())
+        .await
+        .expect("migrate");
     let mut proxy = Proxy::start(format!("{}:{}", db.db_host, db.db_port)).await;
     db.db_host = "127.0.0.1".into();
     db.db_port = proxy.port;
     db.db_timeout = Duration::from_millis(700);
-    let app = TestApp::with_store(Arc::new(PgStore::new(&db).expect("pool")), Some(db.clone()), None);
+    let app = TestApp::with_store(
+        Arc::new(PgStore::new(&db).expect("pool")),
+        Some(db.clone()),
+        None,
+    );
     let limit = Duration::from_secs(3);
 
     // Warm the pool so there are connections to lose.
     for _ in 0..4 {
-        assert_eq!(timed(&app, "/api/task/", limit).await.status, StatusCode::OK);
+        assert_eq!(
+            timed(&app, "/api/task/", limit).await.status,
+            StatusCode::OK
+        );
     }
     assert_eq!(timed(&app, "/healthcheck/", limit).await.body, "OK");
 
     // "Restart": connections die, new ones are refused.
     proxy.stop().await;
     let r = timed(&app, "/healthcheck/", limit).await;
-    assert_eq!((r.status, r.body.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "Error: db connection down"));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "Error: db connection down")
+    );
     for _ in 0..3 {
         let r = timed(&app, "/api/task/", limit).await;
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
-        assert!(r.json()["error"].as_str().is_some_and(|e| e.contains("unavailable")));
-        assert!(!r.body.contains("127.0.0.1"), "no internal detail leaks: {}", r.body);
+        assert!(
+            r.json()["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("unavailable"))
+        );
+        assert!(
+            !r.body.contains("127.0.0.1"),
+            "no internal detail leaks: {}",
+            r.body
+        );
     }
-    assert_eq!(timed(&app, "/livez", limit).await.status, StatusCode::OK, "liveness does not follow the db");
+    assert_eq!(
+        timed(&app, "/livez", limit).await.status,
+        StatusCode::OK,
+        "liveness does not follow the db"
+    );
 
     // Back up: the pool heals on its own.
     proxy.resume(Mode::Forward).await;
     wait_for(&app, StatusCode::OK, Duration::from_secs(10)).await;
-    assert_eq!(timed(&app, "/api/task/", limit).await.status, StatusCode::OK);
+    assert_eq!(
+        timed(&app, "/api/task/", limit).await.status,
+        StatusCode::OK
+    );
 
     // A host that accepts and never answers: still no hang, health bad within the timeout.
     proxy.stop().await;
@@ -142,6 +186,10 @@ async fn restart_and_blackhole_are_reported_and_healed() {
     wait_for(&app, StatusCode::OK, Duration::from_secs(10)).await;
     let r = timed(&app, "/api/task/", limit).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.json().as_array().map(Vec::len), Some(3), "data intact after the outage");
+    assert_eq!(
+        r.json().as_array().map(Vec::len),
+        Some(3),
+        "data intact after the outage"
+    );
     proxy.stop().await;
 }

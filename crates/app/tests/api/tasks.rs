@@ -60,12 +60,19 @@ async fn lists_the_seed_rows_in_id_order(app: TestApp) {
         ])
     );
     // Field order as 0.11.0 wrote it.
-    assert!(r.body.starts_with(r#"[{"id":1,"priority":0,"title":"1st Task","complete":false}"#), "{}", r.body);
+    assert!(
+        r.body
+            .starts_with(r#"[{"id":1,"priority":0,"title":"1st Task","complete":false}"#),
+        "{}",
+        r.body
+    );
 }
 
 async fn empty_list_is_an_empty_array(app: TestApp) {
     for id in 1..=3 {
-        let r = app.call(Method::DELETE, &format!("/api/task/{id}/"), Body::empty()).await;
+        let r = app
+            .call(Method::DELETE, &format!("/api/task/{id}/"), Body::empty())
+            .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT);
     }
     let r = app.get("/api/task/").await;
@@ -83,16 +90,31 @@ async fn original_page_body_creates_the_typed_title(app: TestApp) {
     assert_eq!(task["priority"], 1000);
     assert_eq!(task["complete"], false);
     assert_eq!(task["id"], 4, "the client's id is ignored");
-    assert_eq!(app.titles().await, ["1st Task", "2nd Task", "3rd Task", "typed text"]);
+    assert_eq!(
+        app.titles().await,
+        ["1st Task", "2nd Task", "3rd Task", "typed text"]
+    );
     // Trailing bytes after the JSON value are ignored, like Go's Decoder did.
-    let r = app.call(Method::POST, "/api/task/", r#"{"TITLE":"x","complete":true}garbage"#).await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/task/",
+            r#"{"TITLE":"x","complete":true}garbage"#,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["complete"], true);
 }
 
 async fn titles_with_percent_signs_round_trip(app: TestApp) {
     let title = "100% done, 50%d, %s \u{1F600} \"quoted\" <b>";
-    let r = app.call(Method::POST, "/api/task/", json!({"title": title}).to_string()).await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/task/",
+            json!({"title": title}).to_string(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["title"], title);
     assert!(app.titles().await.iter().any(|t| t == title));
@@ -101,14 +123,31 @@ async fn titles_with_percent_signs_round_trip(app: TestApp) {
 async fn read_and_edit_one_task(app: TestApp) {
     let r = app.get("/api/task/2/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.json(), json!({"id": 2, "priority": 0, "title": "2nd Task", "complete": false}));
+    assert_eq!(
+        r.json(),
+        json!({"id": 2, "priority": 0, "title": "2nd Task", "complete": false})
+    );
 
-    let r = app.call(Method::PUT, "/api/task/2/", r#"{"complete":true}"#).await;
+    let r = app
+        .call(Method::PUT, "/api/task/2/", r#"{"complete":true}"#)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json(), json!({"id": 2, "priority": 0, "title": "2nd Task", "complete": true}));
+    assert_eq!(
+        r.json(),
+        json!({"id": 2, "priority": 0, "title": "2nd Task", "complete": true})
+    );
 
-    let r = app.call(Method::PUT, "/api/task/2/", r#"{"Title":"a","title":"renamed","priority":7,"id":99}"#).await;
-    assert_eq!(r.json(), json!({"id": 2, "priority": 7, "title": "renamed", "complete": true}));
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/task/2/",
+            r#"{"Title":"a","title":"renamed","priority":7,"id":99}"#,
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"id": 2, "priority": 7, "title": "renamed", "complete": true})
+    );
     assert_eq!(app.get("/api/task/2/").await.json()["title"], "renamed");
 
     for path in ["/api/task/99/", "/api/task/99999999999/"] {
@@ -117,16 +156,26 @@ async fn read_and_edit_one_task(app: TestApp) {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(r.json()["error"], "not found");
     }
-    let r = app.call(Method::PUT, "/api/task/2/", r#"{"complete":"yes"}"#).await;
+    let r = app
+        .call(Method::PUT, "/api/task/2/", r#"{"complete":"yes"}"#)
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get("/api/task/2/").await.json()["complete"], true, "a rejected edit changes nothing");
+    assert_eq!(
+        app.get("/api/task/2/").await.json()["complete"],
+        true,
+        "a rejected edit changes nothing"
+    );
 }
 
 async fn delete_then_404(app: TestApp) {
-    let r = app.call(Method::DELETE, "/api/task/1/", Body::empty()).await;
+    let r = app
+        .call(Method::DELETE, "/api/task/1/", Body::empty())
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert!(r.body.is_empty());
-    let r = app.call(Method::DELETE, "/api/task/1/", Body::empty()).await;
+    let r = app
+        .call(Method::DELETE, "/api/task/1/", Body::empty())
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["error"], "not found");
     assert_eq!(app.get("/api/task/1/").await.status, StatusCode::NOT_FOUND);
@@ -146,11 +195,21 @@ async fn unknown_paths_are_404_json(app: TestApp) {
     ] {
         for method in [Method::GET, Method::DELETE, Method::PUT] {
             let r = app.call(method.clone(), path, "{}").await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}: {}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "{method} {path}: {}",
+                r.body
+            );
             assert_eq!(r.json()["error"], "not found", "{method} {path}");
         }
     }
-    for path in ["/js/missing.js", "/js/../Cargo.toml", "/css/", "/images/x.png"] {
+    for path in [
+        "/js/missing.js",
+        "/js/../Cargo.toml",
+        "/css/",
+        "/images/x.png",
+    ] {
         assert_eq!(app.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
@@ -199,13 +258,29 @@ async fn bad_bodies_are_400_and_lose_nothing(app: TestApp) {
     for body in bad {
         for (method, path) in [(Method::POST, "/api/task/"), (Method::PUT, "/api/task/1/")] {
             let r = app.call(method.clone(), path, body.clone()).await;
-            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{method} {:?}: {}", String::from_utf8_lossy(&body), r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "{method} {:?}: {}",
+                String::from_utf8_lossy(&body),
+                r.body
+            );
             assert_eq!(r.content_type(), "application/json");
             assert!(r.json()["error"].as_str().is_some_and(|e| !e.is_empty()));
         }
     }
-    assert_eq!(app.titles().await, ["1st Task", "2nd Task", "3rd Task"], "nothing created or changed");
-    let r = app.call(Method::POST, "/api/task/", r#"{"priority":2147483647,"title":"edge"}"#).await;
+    assert_eq!(
+        app.titles().await,
+        ["1st Task", "2nd Task", "3rd Task"],
+        "nothing created or changed"
+    );
+    let r = app
+        .call(
+            Method::POST,
+            "/api/task/",
+            r#"{"priority":2147483647,"title":"edge"}"#,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "the largest priority fits");
 }
 
@@ -213,14 +288,22 @@ async fn oversized_body_is_413(app: TestApp) {
     let body = format!(r#"{{"title":"x","pad":"{}"}}"#, "y".repeat(70 * 1024));
     let r = app.call(Method::POST, "/api/task/", body).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(r.json()["error"].as_str().is_some_and(|e| e.contains("larger than")));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("larger than"))
+    );
     assert_eq!(app.titles().await.len(), 3);
 }
 
 async fn health_and_liveness(app: TestApp) {
     for path in ["/healthcheck", "/healthcheck/"] {
         let r = app.get(path).await;
-        assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "OK"), "{path}");
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (StatusCode::OK, "OK"),
+            "{path}"
+        );
     }
     for path in ["/livez", "/livez/"] {
         assert_eq!(app.get(path).await.status, StatusCode::OK);
@@ -248,14 +331,27 @@ async fn metrics_count_requests(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.content_type().starts_with("text/plain"));
     assert!(
-        r.body.contains(r#"techchallenge_http_requests_total{method="GET",route="/api/task/",status="200"} 2"#),
+        r.body.contains(
+            r#"techchallenge_http_requests_total{method="GET",route="/api/task/",status="200"} 2"#
+        ),
         "{}",
         r.body
     );
-    assert!(r.body.contains(r#"route="unmatched",status="404"} 1"#), "{}", r.body);
-    assert!(r.body.contains("techchallenge_http_request_duration_seconds_bucket"));
+    assert!(
+        r.body.contains(r#"route="unmatched",status="404"} 1"#),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("techchallenge_http_request_duration_seconds_bucket")
+    );
     if app.db.is_some() {
-        assert!(r.body.contains("techchallenge_db_pool_max_connections 4"), "{}", r.body);
+        assert!(
+            r.body.contains("techchallenge_db_pool_max_connections 4"),
+            "{}",
+            r.body
+        );
     }
 }
 
@@ -264,10 +360,18 @@ async fn page_and_static_files(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.content_type().starts_with("text/html"));
     assert!(r.body.contains("/js/app.js"));
-    for (path, kind) in [("/js/app.js", "javascript"), ("/css/site.css", "text/css"), ("/images/logo.svg", "image/svg")] {
+    for (path, kind) in [
+        ("/js/app.js", "javascript"),
+        ("/css/site.css", "text/css"),
+        ("/images/logo.svg", "image/svg"),
+    ] {
         let r = app.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
-        assert!(r.content_type().contains(kind), "{path}: {}", r.content_type());
+        assert!(
+            r.content_type().contains(kind),
+            "{path}: {}",
+            r.content_type()
+        );
     }
 }
 
@@ -277,7 +381,13 @@ async fn concurrent_creates_get_distinct_ids(app: TestApp) {
     for i in 0..20 {
         let app = app.clone();
         handles.push(tokio::spawn(async move {
-            let r = app.call(Method::POST, "/api/task/", json!({"title": format!("t{i}")}).to_string()).await;
+            let r = app
+                .call(
+                    Method::POST,
+                    "/api/task/",
+                    json!({"title": format!("t{i}")}).to_string(),
+                )
+                .await;
             assert_eq!(r.status, StatusCode::OK);
             r.json()["id"].as_i64().expect("id")
         }));

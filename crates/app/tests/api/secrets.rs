@@ -1,0 +1,123 @@
+//! The database login read from AWS Secrets Manager (moto at `TEST_MOTO_URL`), end to end
+//! through the binary: the secret's password is used even when the configured one is wrong, and
+//! a missing or malformed secret is a clear error that never shows the secret.
+
+use std::process::Command;
+
+use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+
+use crate::binary::pg_env;
+use crate::helpers::{fresh_db, random_name};
+
+fn moto_url() -> Option<String> {
+    match std::env::var("TEST_MOTO_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
+                panic!("TEST_MOTO_URL is not set but TESTS_REQUIRE_SERVICES=1");
+            }
+            eprintln!("note: TEST_MOTO_URL not set; skipping a Secrets Manager test");
+            None
+        }
+    }
+}
+
+async fn create_secret(url: &str, name: &str, value: &str) {
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(config)
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("create secret in moto");
+}
+
+fn updatedb(url: &str, env: &[(String, String)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_TechChallengeApp"));
+    c.current_dir(dir.path())
+        .args(["updatedb", "-s"])
+        .env("AWS_ENDPOINT_URL", url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("run");
+    (
+        o.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn password_comes_from_the_secret() {
+    let (Some(url), Some(db)) = (moto_url(), fresh_db().await) else {
+        return;
+    };
+    let id = random_name();
+    let secret = format!(
+        r#"{{"username":"{}","password":"{}"}}"#,
+        db.db_user,
+        db.db_password.expose()
+    );
+    create_secret(&url, &id, &secret).await;
+    let mut env = pg_env(&db);
+    env.retain(|(k, _)| k != "VTT_DBPASSWORD" && k != "VTT_DBUSER");
+    env.push(("VTT_DBPASSWORD".into(), "wrong-password".into()));
+    env.push(("VTT_DBUSER".into(), "nobody".into()));
+    env.push(("VTT_DBSECRETID".into(), id.clone()));
+    let (code, out) = updatedb(&url, &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("seeded"), "{out}");
+    assert!(
+        !out.contains(db.db_password.expose()) || db.db_password.expose() == db.db_user,
+        "{out}"
+    );
+
+    // Without the secret the wrong password fails: the secret really was used.
+    env.retain(|(k, _)| k != "VTT_DBSECRETID");
+    let (code, _) = updatedb(&url, &env);
+    assert_eq!(code, Some(1));
+}
+
+#[tokio::test]
+async fn missing_or_malformed_secrets_are_clear_errors() {
+    let (Some(url), Some(db)) = (moto_url(), fresh_db().await) else {
+        return;
+    };
+    let mut env = pg_env(&db);
+    env.push(("VTT_DBSECRETID".into(), "no-such-secret".into()));
+    let (code, out) = updatedb(&url, &env);
+    assert_eq!(code, Some(1));
+    assert!(
+        out.contains("no-such-secret") && out.contains("ResourceNotFound"),
+        "{out}"
+    );
+
+    let id = random_name();
+    create_secret(
+        &url,
+        &id,
+        r#"{"username":"postgres","pass":"hunter2-very-secret"}"#,
+    )
+    .await;
+    env.pop();
+    env.push(("VTT_DBSECRETID".into(), id));
+    let (code, out) = updatedb(&url, &env);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("no \"password\""), "{out}");
+    assert!(!out.contains("hunter2-very-secret"), "{out}");
+}
