@@ -53,7 +53,8 @@ pub struct DeployReport {
 impl Engine {
     /// Executes `plan`. Refuses first if it loses protected data without `allow_data_loss`.
     /// Stacks run as soon as the stacks they depend on are done; a failure stops new stacks from
-    /// starting, lets running ones finish (CloudFormation would anyway), and is returned.
+    /// starting (each gets an [`Event::StackSkipped`]), lets running ones finish (CloudFormation
+    /// would anyway), and is returned ([`Error::Several`] when parallel stacks both failed).
     pub async fn deploy(&self, plan: &Plan, options: DeployOptions) -> Result<DeployReport, Error> {
         plan.check_data_loss(options.allow_data_loss)?;
         let specs = &plan.specs;
@@ -72,9 +73,9 @@ impl Engine {
                     })?;
                     let deps = in_set_dependencies(specs, spec);
                     if let Some(&bad) = deps.iter().find(|d| finished.get(d) == Some(&false)) {
-                        errors.push(Error::DependencyFailed {
+                        self.emit(Event::StackSkipped {
                             stack: spec.name.clone(),
-                            dependency: specs[bad].name.clone(),
+                            reason: format!("{} failed", specs[bad].name),
                         });
                         finished.insert(i, false);
                     } else if errors.is_empty()
@@ -110,6 +111,12 @@ impl Engine {
                     errors.push(e);
                 }
             }
+        }
+        for &i in &pending {
+            self.emit(Event::StackSkipped {
+                stack: plan.stacks[i].stack.clone(),
+                reason: "not started after an earlier failure".to_owned(),
+            });
         }
         match errors.len() {
             0 => Ok(DeployReport {

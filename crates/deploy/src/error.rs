@@ -213,14 +213,6 @@ pub enum Error {
         /// Who imports it.
         importers: Vec<StackName>,
     },
-    /// A stack was not deployed because a stack it depends on failed.
-    #[error("{stack} was not deployed because {dependency} failed")]
-    DependencyFailed {
-        /// The skipped stack.
-        stack: StackName,
-        /// The failed dependency.
-        dependency: StackName,
-    },
     /// Several stacks failed independently (parallel work); each is reported.
     #[error("{} stacks failed: {}", errors.len(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))]
     Several {

@@ -98,6 +98,13 @@ pub enum Event {
         #[serde(serialize_with = "millis")]
         duration: Duration,
     },
+    /// The stack was not deployed because an earlier stack failed.
+    StackSkipped {
+        /// The stack.
+        stack: StackName,
+        /// Why, e.g. `dev-database failed`.
+        reason: String,
+    },
     /// CloudFormation throttled a call; the engine waits and retries.
     Throttled {
         /// The stack concerned.

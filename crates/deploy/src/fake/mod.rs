@@ -5,6 +5,7 @@
 
 mod ops;
 mod template;
+mod ticks;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};

@@ -1,13 +1,12 @@
-//! The fake's answers to each CloudFormation call, and the step lists (ticks) of create, update
-//! and delete operations, worded as real CloudFormation words them.
+//! The fake's answers to each CloudFormation call, with the error messages real CloudFormation
+//! gives; operations are started here and advanced tick by tick (see `ticks.rs`).
 
 use std::collections::VecDeque;
 
 use async_trait::async_trait;
 
-use super::{
-    FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, Tick, template,
-};
+use super::ticks::{change_ticks, delete_ticks, ev};
+use super::{FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, template};
 use crate::cloudformation::{
     ChangeSetDescription, ChangeSetKind, CloudFormation, StackDescription, StackEvent, StackInput,
     TemplateSource, Timestamp,
@@ -16,103 +15,6 @@ use crate::error::ApiError;
 use crate::names::{ChangeSetId, ExportName, RequestToken, StackName};
 use crate::spec::ParameterValue;
 use crate::status::StackStatus;
-
-type Ev = (String, String, String, Option<String>);
-
-fn ev(id: &str, ty: &str, status: &str, reason: Option<&str>) -> Ev {
-    (
-        id.to_owned(),
-        ty.to_owned(),
-        status.to_owned(),
-        reason.map(str::to_owned),
-    )
-}
-
-fn status_tick(stack: &str, status: &str, reason: Option<&str>) -> Tick {
-    Tick {
-        events: vec![ev(stack, STACK_TYPE, status, reason)],
-        status: Some((status.to_owned(), reason.map(str::to_owned))),
-        ..Tick::default()
-    }
-}
-
-/// Steps of a create (verb "CREATE") or update ("UPDATE") of `resources`.
-fn change_ticks(
-    stack: &str,
-    verb: &str,
-    resources: &[(String, String)],
-    script: Script,
-) -> VecDeque<Tick> {
-    let mut ticks = VecDeque::new();
-    let mut done: Vec<&(String, String)> = Vec::new();
-    for r in resources {
-        let (id, ty) = r;
-        if let Script::FailResource { logical_id, reason } = &script
-            && logical_id == id
-        {
-            ticks.push_back(Tick {
-                events: vec![
-                    ev(id, ty, &format!("{verb}_IN_PROGRESS"), None),
-                    ev(id, ty, &format!("{verb}_FAILED"), Some(reason)),
-                ],
-                ..Tick::default()
-            });
-            let (rollback, word) = if verb == "CREATE" {
-                ("ROLLBACK", "create")
-            } else {
-                ("UPDATE_ROLLBACK", "update")
-            };
-            let why = format!(
-                "The following resource(s) failed to {word}: [{id}]. Rollback requested by user."
-            );
-            ticks.push_back(status_tick(
-                stack,
-                &format!("{rollback}_IN_PROGRESS"),
-                Some(&why),
-            ));
-            let mut undo = Tick::default();
-            for (id, ty) in done
-                .iter()
-                .rev()
-                .map(|r| (&r.0, &r.1))
-                .chain(std::iter::once((id, ty)))
-            {
-                if verb == "CREATE" {
-                    undo.events.push(ev(id, ty, "DELETE_IN_PROGRESS", None));
-                    undo.events.push(ev(id, ty, "DELETE_COMPLETE", None));
-                } else {
-                    undo.events.push(ev(id, ty, "UPDATE_IN_PROGRESS", None));
-                    undo.events.push(ev(id, ty, "UPDATE_COMPLETE", None));
-                }
-            }
-            ticks.push_back(undo);
-            ticks.push_back(status_tick(stack, &format!("{rollback}_COMPLETE"), None));
-            return ticks;
-        }
-        ticks.push_back(Tick {
-            events: vec![
-                ev(id, ty, &format!("{verb}_IN_PROGRESS"), None),
-                ev(id, ty, &format!("{verb}_COMPLETE"), None),
-            ],
-            ..Tick::default()
-        });
-        done.push(r);
-    }
-    if let Script::Slow { polls } = script {
-        ticks.extend(std::iter::repeat_n(Tick::default(), polls));
-    }
-    if verb == "UPDATE" {
-        ticks.push_back(status_tick(
-            stack,
-            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-            None,
-        ));
-    }
-    let mut last = status_tick(stack, &format!("{verb}_COMPLETE"), None);
-    last.commit = true;
-    ticks.push_back(last);
-    ticks
-}
 
 fn not_found(stack: &str) -> ApiError {
     ApiError::NotFound {
@@ -322,19 +224,7 @@ impl CloudFormation for FakeCloudFormation {
         }
         s.status = "DELETE_IN_PROGRESS".to_owned();
         s.token = token.cloned();
-        let mut ticks = VecDeque::new();
-        for (id, ty, _) in template::resources(&s.template).into_iter().rev() {
-            ticks.push_back(Tick {
-                events: vec![
-                    ev(&id, &ty, "DELETE_IN_PROGRESS", None),
-                    ev(&id, &ty, "DELETE_COMPLETE", None),
-                ],
-                ..Tick::default()
-            });
-        }
-        let mut last = status_tick(name, "DELETE_COMPLETE", None);
-        last.remove = true;
-        ticks.push_back(last);
+        let ticks = delete_ticks(name, &s.template);
         s.ticks = ticks;
         state.push_event(
             name,

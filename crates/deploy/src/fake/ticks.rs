@@ -1,0 +1,122 @@
+//! The steps (ticks) of the fake's create, update and delete operations: which resource events
+//! and stack statuses each poll reveals, worded as real CloudFormation words them, including the
+//! rollback sequence after a scripted resource failure.
+
+use std::collections::VecDeque;
+
+use super::{STACK_TYPE, Script, Tick, template};
+
+type Ev = (String, String, String, Option<String>);
+
+pub(super) fn ev(id: &str, ty: &str, status: &str, reason: Option<&str>) -> Ev {
+    (
+        id.to_owned(),
+        ty.to_owned(),
+        status.to_owned(),
+        reason.map(str::to_owned),
+    )
+}
+
+fn status_tick(stack: &str, status: &str, reason: Option<&str>) -> Tick {
+    Tick {
+        events: vec![ev(stack, STACK_TYPE, status, reason)],
+        status: Some((status.to_owned(), reason.map(str::to_owned))),
+        ..Tick::default()
+    }
+}
+
+/// Steps of a create (verb "CREATE") or update ("UPDATE") of `resources`.
+pub(super) fn change_ticks(
+    stack: &str,
+    verb: &str,
+    resources: &[(String, String)],
+    script: Script,
+) -> VecDeque<Tick> {
+    let mut ticks = VecDeque::new();
+    let mut done: Vec<&(String, String)> = Vec::new();
+    for r in resources {
+        let (id, ty) = r;
+        if let Script::FailResource { logical_id, reason } = &script
+            && logical_id == id
+        {
+            ticks.push_back(Tick {
+                events: vec![
+                    ev(id, ty, &format!("{verb}_IN_PROGRESS"), None),
+                    ev(id, ty, &format!("{verb}_FAILED"), Some(reason)),
+                ],
+                ..Tick::default()
+            });
+            let (rollback, word) = if verb == "CREATE" {
+                ("ROLLBACK", "create")
+            } else {
+                ("UPDATE_ROLLBACK", "update")
+            };
+            let why = format!(
+                "The following resource(s) failed to {word}: [{id}]. Rollback requested by user."
+            );
+            ticks.push_back(status_tick(
+                stack,
+                &format!("{rollback}_IN_PROGRESS"),
+                Some(&why),
+            ));
+            let mut undo = Tick::default();
+            for (id, ty) in done
+                .iter()
+                .rev()
+                .map(|r| (&r.0, &r.1))
+                .chain(std::iter::once((id, ty)))
+            {
+                if verb == "CREATE" {
+                    undo.events.push(ev(id, ty, "DELETE_IN_PROGRESS", None));
+                    undo.events.push(ev(id, ty, "DELETE_COMPLETE", None));
+                } else {
+                    undo.events.push(ev(id, ty, "UPDATE_IN_PROGRESS", None));
+                    undo.events.push(ev(id, ty, "UPDATE_COMPLETE", None));
+                }
+            }
+            ticks.push_back(undo);
+            ticks.push_back(status_tick(stack, &format!("{rollback}_COMPLETE"), None));
+            return ticks;
+        }
+        ticks.push_back(Tick {
+            events: vec![
+                ev(id, ty, &format!("{verb}_IN_PROGRESS"), None),
+                ev(id, ty, &format!("{verb}_COMPLETE"), None),
+            ],
+            ..Tick::default()
+        });
+        done.push(r);
+    }
+    if let Script::Slow { polls } = script {
+        ticks.extend(std::iter::repeat_n(Tick::default(), polls));
+    }
+    if verb == "UPDATE" {
+        ticks.push_back(status_tick(
+            stack,
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            None,
+        ));
+    }
+    let mut last = status_tick(stack, &format!("{verb}_COMPLETE"), None);
+    last.commit = true;
+    ticks.push_back(last);
+    ticks
+}
+
+/// Steps of a delete: resources in reverse order, then the stack disappears.
+pub(super) fn delete_ticks(stack: &str, body: &str) -> VecDeque<Tick> {
+    let mut ticks = VecDeque::new();
+    for (id, ty, _) in template::resources(body).into_iter().rev() {
+        ticks.push_back(Tick {
+            events: vec![
+                ev(&id, &ty, "DELETE_IN_PROGRESS", None),
+                ev(&id, &ty, "DELETE_COMPLETE", None),
+            ],
+            ..Tick::default()
+        });
+    }
+    let mut last = status_tick(stack, "DELETE_COMPLETE", None);
+    last.remove = true;
+    ticks.push_back(last);
+    ticks
+}
