@@ -157,3 +157,41 @@ impl EventSink for CollectingSink {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialise_as_tagged_json_with_millisecond_durations() {
+        let event = Event::StackFinished {
+            stack: StackName::new("dev-network").expect("valid"),
+            outcome: Outcome::NoChanges,
+            duration: Duration::from_millis(1500),
+            outputs: Vec::new(),
+        };
+        let json = serde_json::to_value(&event).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "stack_finished", "stack": "dev-network", "outcome": "no_changes", "duration": 1500, "outputs": []})
+        );
+    }
+
+    #[test]
+    fn the_collecting_sink_keeps_order() {
+        let sink = CollectingSink::new();
+        let stack = StackName::new("a").expect("valid");
+        sink.emit(&Event::StackStarted {
+            stack: stack.clone(),
+            action: StackAction::Create,
+        });
+        sink.emit(&Event::StackSkipped {
+            stack,
+            reason: "x".to_owned(),
+        });
+        assert!(matches!(
+            sink.events()[..],
+            [Event::StackStarted { .. }, Event::StackSkipped { .. }]
+        ));
+    }
+}

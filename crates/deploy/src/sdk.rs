@@ -26,7 +26,7 @@ pub struct SdkCloudFormation {
 }
 
 impl SdkCloudFormation {
-    /// Wraps a client (see [`crate::client`] to build one from region/profile/endpoint options).
+    /// Wraps a client (see [`crate::sdk_cloudformation`] to build one from region/profile/endpoint options).
     pub fn new(client: Client) -> Self {
         Self { client }
     }
