@@ -111,4 +111,7 @@ pub struct ValidateArgs {
     /// Check the templates in this directory (*.json, *.yaml, *.yml) instead of rendering them.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// More AWS Guard rules: a *.guard file, or a directory of them, evaluated beside the built-in ones.
+    #[arg(long, value_name = "PATH")]
+    pub guard_rules: Option<PathBuf>,
 }

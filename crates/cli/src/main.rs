@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod guard;
 mod settings;
 
 use std::process::ExitCode;

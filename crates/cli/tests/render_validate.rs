@@ -84,7 +84,10 @@ fn validate_passes_the_rendered_architecture() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    assert!(text(&out.stdout).starts_with("ok: 3 templates pass"));
+    assert!(
+        text(&out.stdout)
+            .starts_with("ok: 3 templates pass every architecture rule and 1 Guard rule file(s)")
+    );
 }
 
 #[test]
@@ -195,4 +198,53 @@ fn the_settings_file_in_the_current_directory_is_used() {
     let out = techchallenge(&["render", "network"], dir.path());
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("techchallenge-demo-network-VpcId"));
+}
+
+#[test]
+fn guard_rules_run_built_in_and_from_the_user() {
+    let dir = tempdir();
+    assert!(
+        techchallenge(
+            &["render", "all", "--format", "json", "--out", "t"],
+            dir.path()
+        )
+        .status
+        .success()
+    );
+    let path = dir.path().join("t/techchallenge-dev-database.json");
+    let mut template: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+            .unwrap_or_default();
+    template["Resources"]["Database"]["Properties"]["MultiAZ"] = serde_json::json!(false);
+    std::fs::write(&path, template.to_string()).unwrap_or_default();
+    let out = techchallenge(&["validate", "--dir", "t"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("[guard:RDS_MULTI_AZ_SUPPORT] techchallenge-dev-database/Database: the database must run Multi-AZ"),
+        "{stdout}"
+    );
+
+    let rules = dir.path().join("strict.guard");
+    std::fs::write(
+        &rules,
+        "let dbs = Resources.*[ Type == 'AWS::RDS::DBInstance' ]\nrule DB_CLASS_LARGE when %dbs !empty {\n    %dbs.Properties.DBInstanceClass == 'db.r7g.large' <<use db.r7g.large in production>>\n}\n",
+    )
+    .unwrap_or_default();
+    let out = techchallenge(&["validate", "--guard-rules", "strict.guard"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("[guard:DB_CLASS_LARGE] techchallenge-dev-database/Database: use db.r7g.large in production"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    std::fs::write(&rules, "rule broken {\n").unwrap_or_default();
+    let out = techchallenge(&["validate", "--guard-rules", "strict.guard"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("Guard rules strict.guard do not parse"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -24,11 +24,16 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<ExitCode> {
         }
     }
     problems.extend(rules::check(&stacks).iter().map(ToString::to_string));
+    let guard_rules = crate::guard::rule_files(args.guard_rules.as_deref())?;
+    for s in &stacks {
+        problems.extend(crate::guard::check(&s.name, &s.template, &guard_rules)?);
+    }
     if problems.is_empty() {
         let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
         println!(
-            "ok: {} templates pass every architecture rule ({})",
+            "ok: {} templates pass every architecture rule and {} Guard rule file(s) ({})",
             stacks.len(),
+            guard_rules.len(),
             names.join(", ")
         );
         return Ok(ExitCode::SUCCESS);
