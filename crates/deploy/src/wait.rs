@@ -75,63 +75,99 @@ impl Engine {
         }
     }
 
+    /// Fetches the stack's events and forwards the new ones of our operation to the sink,
+    /// collecting failures. Returns whether any new event of ours arrived.
+    async fn drain_events(
+        &self,
+        stack: &StackName,
+        token: Option<&RequestToken>,
+        tracker: &mut Tracker,
+    ) -> Result<bool, Error> {
+        let events = match self
+            .call(stack, "DescribeStackEvents", || {
+                self.cfn.describe_stack_events(stack)
+            })
+            .await
+        {
+            Ok(events) => events,
+            Err(Error::Api {
+                source: ApiError::NotFound { .. },
+                ..
+            }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let mut any = false;
+        // Newest first from the API: show them oldest first.
+        for event in events.into_iter().rev() {
+            if !tracker.seen.insert(event.event_id.clone()) {
+                continue;
+            }
+            let ours = match (token, &event.request_token) {
+                (Some(want), Some(got)) => want == got,
+                _ => true,
+            };
+            if !ours {
+                continue;
+            }
+            any = true;
+            if event.status.is_failed() {
+                let failure = ResourceFailure {
+                    logical_id: event.logical_id.clone(),
+                    resource_type: event.resource_type.clone(),
+                    status: event.status.clone(),
+                    reason: event.reason.clone().unwrap_or_default(),
+                };
+                if is_consequence(&failure.reason) {
+                    tracker.consequences.push(failure);
+                } else {
+                    tracker.failures.push(failure);
+                }
+            }
+            self.emit(Event::Resource {
+                stack: stack.clone(),
+                event,
+            });
+        }
+        Ok(any)
+    }
+
     /// Polls until the stack's status is settled (or the stack is gone).
+    ///
+    /// An operation we just started may not show in DescribeStacks yet (the previous, settled
+    /// status lingers for a moment), so with a token a settled status counts only once the
+    /// operation has shown itself: a new event of ours, or an in-progress status. Endpoints that
+    /// write no events are given a few polls' grace instead of waiting forever.
     pub(crate) async fn wait_settled(
         &self,
         stack: &StackName,
         token: Option<&RequestToken>,
-        mut seen: HashSet<String>,
+        seen: HashSet<String>,
     ) -> Result<Settled, Error> {
+        const GRACE_POLLS: u32 = 3;
         let started = tokio::time::Instant::now();
-        let mut failures = Vec::new();
-        let mut consequences = Vec::new();
+        let mut tracker = Tracker {
+            seen,
+            failures: Vec::new(),
+            consequences: Vec::new(),
+        };
+        let mut armed = token.is_none();
+        let mut unarmed_polls = 0;
         loop {
+            // Events before status: an event of ours means the status read next reflects our operation.
+            armed |= self.drain_events(stack, token, &mut tracker).await?;
             let description = self.describe(stack).await?;
-            let events = match self
-                .call(stack, "DescribeStackEvents", || {
-                    self.cfn.describe_stack_events(stack)
-                })
-                .await
-            {
-                Ok(events) => events,
-                Err(Error::Api {
-                    source: ApiError::NotFound { .. },
-                    ..
-                }) => Vec::new(),
-                Err(e) => return Err(e),
-            };
-            // Newest first from the API: show them oldest first.
-            for event in events.into_iter().rev() {
-                if !seen.insert(event.event_id.clone()) {
-                    continue;
-                }
-                let ours = match (token, &event.request_token) {
-                    (Some(want), Some(got)) => want == got,
-                    _ => true,
-                };
-                if !ours {
-                    continue;
-                }
-                if event.status.is_failed() {
-                    let failure = ResourceFailure {
-                        logical_id: event.logical_id.clone(),
-                        resource_type: event.resource_type.clone(),
-                        status: event.status.clone(),
-                        reason: event.reason.clone().unwrap_or_default(),
-                    };
-                    if is_consequence(&failure.reason) {
-                        consequences.push(failure);
-                    } else {
-                        failures.push(failure);
-                    }
-                }
-                self.emit(Event::Resource {
-                    stack: stack.clone(),
-                    event,
-                });
-            }
+            armed |= description
+                .as_ref()
+                .is_some_and(|d| d.status.is_in_progress());
             let settled = description.as_ref().is_none_or(|d| d.status.is_settled());
-            if settled {
+            if settled && (armed || description.is_none() || unarmed_polls >= GRACE_POLLS) {
+                // The last events were written between the two calls.
+                self.drain_events(stack, token, &mut tracker).await?;
+                let Tracker {
+                    mut failures,
+                    consequences,
+                    ..
+                } = tracker;
                 if failures.is_empty() {
                     failures = consequences;
                 }
@@ -139,6 +175,9 @@ impl Engine {
                     description,
                     failures,
                 });
+            }
+            if settled {
+                unarmed_polls += 1;
             }
             if started.elapsed() >= self.options.timeout {
                 let status = description.map_or_else(|| StackStatus::new("UNKNOWN"), |d| d.status);
@@ -151,6 +190,13 @@ impl Engine {
             tokio::time::sleep(self.options.poll_interval).await;
         }
     }
+}
+
+/// What a wait has seen so far.
+struct Tracker {
+    seen: HashSet<String>,
+    failures: Vec<ResourceFailure>,
+    consequences: Vec<ResourceFailure>,
 }
 
 /// What the user can do next, given the state a failed operation left the stack in.

@@ -457,3 +457,35 @@ async fn waiting_gives_up_after_the_timeout_with_the_state() {
     );
     assert!(err.to_string().contains("re-run to attach"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lingering_old_status_right_after_starting_is_not_taken_for_the_result() {
+    let Setup { fake, engine, .. } = setup();
+    // Create through a change set: the stack still says REVIEW_IN_PROGRESS for two polls.
+    let plan = engine
+        .plan(&[network()], Method::ChangeSet)
+        .await
+        .expect("plan");
+    fake.lag_next_operation("net", 2);
+    let report = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("create");
+    assert_eq!(report.stacks[0].outcome, Outcome::Created);
+    assert_eq!(fake.status_of("net").as_deref(), Some("CREATE_COMPLETE"));
+
+    // Update: the stack still says CREATE_COMPLETE for two polls; that is not the update's result.
+    let mut changed = network();
+    changed.template_body = changed.template_body.replace("10.0.1.0/24", "10.0.2.0/24");
+    let plan = engine
+        .plan(&[changed], Method::ChangeSet)
+        .await
+        .expect("plan");
+    fake.lag_next_operation("net", 2);
+    let report = engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("update");
+    assert_eq!(report.stacks[0].outcome, Outcome::Updated);
+    assert_eq!(fake.status_of("net").as_deref(), Some("UPDATE_COMPLETE"));
+}

@@ -63,6 +63,12 @@ struct FakeStack {
     updated: Option<i64>,
     ticks: VecDeque<Tick>,
     token: Option<RequestToken>,
+    /// Polls left during which the operation does not show yet (old status, no new events).
+    lag: usize,
+    /// The status shown while lagging.
+    lag_status: String,
+    /// How many of the newest events are hidden while lagging.
+    hidden: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +88,7 @@ struct State {
     scripted_changes: HashMap<String, VecDeque<Vec<ResourceChange>>>,
     errors: HashMap<String, VecDeque<ApiError>>,
     imports: HashMap<String, Vec<String>>,
+    lags: HashMap<String, usize>,
     calls: Vec<String>,
     clock: i64,
     ids: u64,
@@ -124,6 +131,13 @@ impl FakeCloudFormation {
             .entry(stack.to_owned())
             .or_default()
             .push_back(changes);
+    }
+
+    /// The next operation on `stack` shows itself only after `polls` describes: until then the
+    /// stack reports its previous status and no new events, as CloudFormation may right after
+    /// ExecuteChangeSet or UpdateStack returns.
+    pub fn lag_next_operation(&self, stack: &str, polls: usize) {
+        self.lock().lags.insert(stack.to_owned(), polls);
     }
 
     /// The next `times` calls of `operation` (`"DescribeStacks"`, `"CreateStack"`, ...) fail with `error`.
@@ -319,6 +333,9 @@ impl FakeStack {
             updated: None,
             ticks: VecDeque::new(),
             token: None,
+            lag: 0,
+            lag_status: String::new(),
+            hidden: 0,
         }
     }
 }

@@ -68,6 +68,17 @@ impl State {
             .unwrap_or(Script::Succeed)
     }
 
+    /// Hides a just-started operation for the scripted number of polls.
+    fn apply_lag(&mut self, name: &str, previous_status: String) {
+        if let Some(polls) = self.lags.remove(name)
+            && let Some(stack) = self.stacks.get_mut(name)
+        {
+            stack.lag = polls;
+            stack.lag_status = previous_status;
+            stack.hidden = 1;
+        }
+    }
+
     /// Starts a create of `input` (the stack may exist in REVIEW_IN_PROGRESS).
     fn start_create(&mut self, input: &StackInput, token: Option<RequestToken>) -> String {
         let name = input.stack.as_str().to_owned();
@@ -76,6 +87,10 @@ impl State {
         };
         let params = self.resolve_params(&name, input);
         let now = self.tick_clock();
+        let previous = self
+            .stacks
+            .get(&name)
+            .map_or_else(|| "REVIEW_IN_PROGRESS".to_owned(), |s| s.status.clone());
         let mut stack = self.stacks.remove(&name).unwrap_or_else(|| {
             FakeStack::new(
                 &name,
@@ -108,6 +123,7 @@ impl State {
                 Some("User Initiated"),
             ),
         );
+        self.apply_lag(&name, previous);
         id
     }
 
@@ -135,7 +151,7 @@ impl State {
         } else {
             changed
         };
-        stack.status = "UPDATE_IN_PROGRESS".to_owned();
+        let previous = std::mem::replace(&mut stack.status, "UPDATE_IN_PROGRESS".to_owned());
         stack.pending = Some((body, params));
         stack.token = token;
         stack.ticks = change_ticks(name, "UPDATE", &resources, script);
@@ -149,6 +165,7 @@ impl State {
                 Some("User Initiated"),
             ),
         );
+        self.apply_lag(name, previous);
         id
     }
 }
@@ -161,11 +178,23 @@ impl CloudFormation for FakeCloudFormation {
     ) -> Result<Option<StackDescription>, ApiError> {
         let mut state = self.lock();
         state.enter("DescribeStacks", stack.as_str())?;
-        state.advance(stack.as_str());
+        let lagging = match state.stacks.get_mut(stack.as_str()) {
+            Some(s) if s.lag > 0 => {
+                s.lag -= 1;
+                if s.lag == 0 {
+                    s.hidden = 0;
+                }
+                Some(s.lag_status.clone())
+            }
+            _ => None,
+        };
+        if lagging.is_none() {
+            state.advance(stack.as_str());
+        }
         Ok(state.stacks.get(stack.as_str()).map(|s| StackDescription {
             name: stack.clone(),
             id: s.id.clone(),
-            status: StackStatus::new(&s.status),
+            status: StackStatus::new(lagging.as_deref().unwrap_or(&s.status)),
             status_reason: s.status_reason.clone(),
             created: Timestamp::from_epoch_millis(s.created),
             last_updated: s.updated.map(Timestamp::from_epoch_millis),
@@ -401,7 +430,7 @@ impl CloudFormation for FakeCloudFormation {
         state
             .stacks
             .get(stack.as_str())
-            .map(|s| s.events.clone())
+            .map(|s| s.events.iter().skip(s.hidden).cloned().collect())
             .ok_or_else(|| not_found(stack.as_str()))
     }
 
