@@ -19,6 +19,7 @@ use crate::plan::{Method, Plan, PlanAction, StackPlan};
 use crate::planner::stack_input;
 use crate::spec::StackSpec;
 use crate::wait::failed;
+use crate::{diff, guard};
 
 /// What the caller decided after seeing the plan.
 #[derive(Debug, Clone, Copy, Default)]
@@ -219,7 +220,17 @@ impl Engine {
                             ChangeSetKind::Create
                         };
                         match self.make_change_set(spec, kind).await? {
-                            Some((id, _)) => id,
+                            Some((id, changes)) => {
+                                // Not seen at plan time (the stack could not have a change set
+                                // then): the guard looks at it now.
+                                let planned: Vec<_> = changes.iter().map(diff::planned).collect();
+                                let risks = guard::assess(spec, &planned);
+                                if !risks.is_empty() && !options.allow_data_loss {
+                                    self.drop_change_set(stack, &id).await;
+                                    return Err(Error::DataLoss { risks });
+                                }
+                                id
+                            }
                             None => {
                                 return Ok((
                                     Outcome::NoChanges,
