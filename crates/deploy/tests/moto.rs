@@ -171,6 +171,15 @@ async fn deploys_updates_reports_and_protects_exports_on_moto() {
             .all(|s| s.outcome == Outcome::NoChanges)
     );
 
+    // UpdateStack itself answering "No updates are to be performed." is a success too.
+    let mut forced = plan.clone();
+    forced.stacks[0].action = PlanAction::Update;
+    let report = engine
+        .deploy(&forced, DeployOptions::default())
+        .await
+        .expect("no-op UpdateStack");
+    assert_eq!(report.stacks[0].outcome, Outcome::NoChanges);
+
     // A changed parameter updates the exporter only.
     let specs = vec![importer_spec.clone(), exporter_spec("bonjour")];
     let plan = engine

@@ -291,3 +291,18 @@ async fn status_and_outputs_report_each_stack() {
     assert_eq!(outputs.len(), 1);
     assert_eq!(outputs[0].1[0].key, "VpcId");
 }
+
+/// The CLI may spawn engine operations: their futures must be `Send`.
+#[test]
+fn engine_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let Setup { engine, .. } = setup();
+    let specs = all();
+    let plan_future = engine.plan(&specs, Method::ChangeSet);
+    assert_send(&plan_future);
+    let destroy_future = engine.destroy(&specs);
+    assert_send(&destroy_future);
+    let names = [name("net")];
+    let status_future = engine.status(&names);
+    assert_send(&status_future);
+}
