@@ -41,7 +41,8 @@
 //!     println!("{}: {:?} in {:?}", stack.stack, stack.outcome, stack.duration);
 //! }
 //! let _states = engine.status(&[network.clone()]).await?;
-//! engine.destroy(&specs).await?;                               // dependents first; refuses while imported
+//! engine.destroy_selected(&specs, &[network]).await?;          // refused: dev-database imports it
+//! engine.destroy(&specs).await?;                               // dependents first, waiting for each
 //! # Ok(())
 //! # }
 //! ```
