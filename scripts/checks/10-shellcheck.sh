@@ -12,7 +12,7 @@ boot=$(mktemp)
 trap 'rm -f "$boot"' EXIT
 # shellcheck disable=SC2016 # the dollar-brace placeholders are meant literally
 sed -e 's/\${AWS::Region}/us-east-1/g' -e 's/\${AWS::StackName}/techchallenge-dev-application/g' \
-    -e 's/\${\([A-Za-z]*\)}/sample-\1/g' -e 's/\${!\([^}]*\)}/${\1}/g' \
+    -e 's/\${\([A-Za-z0-9]*\)}/sample-\1/g' -e 's/\${!\([^}]*\)}/${\1}/g' \
     crates/stacks/assets/boot.sh > "$boot"
 shellcheck "$boot"
 echo "shellcheck: the boot script is clean"

@@ -55,6 +55,17 @@ pub struct GlobalArgs {
     /// ACM certificate ARN: serve HTTPS on 443 and redirect 80 to it.
     #[arg(long, global = true, value_name = "ARN")]
     pub certificate_arn: Option<String>,
+    /// The TechChallengeApp executable to deploy (default: target/release/TechChallengeApp).
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "app_release_url"
+    )]
+    pub app_binary: Option<PathBuf>,
+    /// Deploy an upstream release zip instead, e.g. the 0.11.0 release the seed used.
+    #[arg(long, global = true, value_name = "URL")]
+    pub app_release_url: Option<String>,
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -74,11 +85,13 @@ pub enum Command {
 pub enum StackSelection {
     /// The VPC and subnets.
     Network,
+    /// The bucket the application is deployed from.
+    Artifacts,
     /// PostgreSQL on RDS.
     Database,
     /// Load balancer and instances.
     Application,
-    /// All three.
+    /// All of them.
     All,
 }
 

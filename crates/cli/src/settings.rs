@@ -35,6 +35,8 @@ pub fn load(global: &GlobalArgs) -> Result<Settings> {
         db_instance_class: global.db_instance_class.clone(),
         db_storage_gib: global.db_storage_gib,
         certificate_arn: global.certificate_arn.clone(),
+        app_binary: global.app_binary.clone(),
+        app_release_url: global.app_release_url.clone(),
     };
     let settings = base
         .with_overrides(overrides)

@@ -35,6 +35,14 @@ pub const AMI_PARAMETER: &str =
     "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 /// The boot script, with `${Name}` placeholders filled by `Fn::Sub`.
 pub const BOOT_SCRIPT: &str = include_str!("../assets/boot.sh");
+/// Parameter: the S3 key of the application build in the artifacts bucket (`app/SHA256/FILE`).
+pub const ARTIFACT_KEY_PARAMETER: &str = "AppArtifactKey";
+/// Parameter: the build's SHA-256, checked by every instance before installing it.
+pub const ARTIFACT_SHA256_PARAMETER: &str = "AppArtifactSha256";
+/// Parameter: `binary` (our TechChallengeApp) or `zip` (an upstream release archive).
+pub const ARTIFACT_KIND_PARAMETER: &str = "AppArtifactKind";
+/// The logical id of the auto scaling group, which instances signal when healthy.
+pub const GROUP_ID: &str = "AppGroup";
 /// TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only.
 pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
@@ -51,6 +59,27 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
         "ImageId",
         Parameter::new(ParameterType::SsmImageId, "Amazon Linux 2023 image, resolved from AWS's public SSM parameter in the stack's region")
             .default_value(AMI_PARAMETER),
+    )?;
+
+    t.parameter(
+        ARTIFACT_KEY_PARAMETER,
+        Parameter::new(
+            ParameterType::String,
+            "S3 key of the application build in the artifacts bucket (set by techchallenge deploy)",
+        ),
+    )?;
+    t.parameter(
+        ARTIFACT_SHA256_PARAMETER,
+        Parameter::new(ParameterType::String, "SHA-256 of the application build, verified by each instance (set by techchallenge deploy)"),
+    )?;
+    t.parameter(
+        ARTIFACT_KIND_PARAMETER,
+        Parameter::new(
+            ParameterType::String,
+            "binary: a TechChallengeApp executable; zip: an upstream release archive",
+        )
+        .default_value("binary")
+        .allowed(["binary", "zip"]),
     )?;
 
     // Security groups: rules between the two groups live in their own resources (they refer to each other).
@@ -201,9 +230,10 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
     let boot = Expr::sub_with(
         BOOT_SCRIPT,
         [
+            // The artifact parameters are substituted by name; imports need local variables.
             (
-                "ReleaseUrl".to_owned(),
-                Expr::from(app.release_url.as_str()),
+                "ArtifactBucket".to_owned(),
+                naming.import(Export::ArtifactBucket),
             ),
             ("DbHost".to_owned(), naming.import(Export::DatabaseEndpoint)),
             ("DbPort".to_owned(), naming.import(Export::DatabasePort)),
@@ -259,7 +289,7 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
         },
     )?;
     let group = t.add(
-        "AppGroup",
+        GROUP_ID,
         AutoScalingGroup {
             auto_scaling_group_name: Some(naming.physical("app").into()),
             launch_template: LaunchTemplateSpecification {
@@ -367,6 +397,16 @@ fn instance_role(stack: &str, naming: &Naming) -> Role {
                     vec![naming.import(Export::DatabaseSecretArn)],
                 ),
                 Statement::allow(&["cloudformation:SignalResource"], vec![stack_arn]),
+                Statement::allow(
+                    &["s3:GetObject"],
+                    vec![Expr::sub_with(
+                        format!(
+                            "arn:${{AWS::Partition}}:s3:::${{Bucket}}/{}*",
+                            crate::artifacts::ARTIFACT_PREFIX
+                        ),
+                        [("Bucket".to_owned(), naming.import(Export::ArtifactBucket))],
+                    )],
+                ),
             ]),
         }],
         tags: vec![Tag::name(format!("{stack}-instance-role"))],

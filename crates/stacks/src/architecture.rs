@@ -7,7 +7,7 @@ use cfn_template::{Template, TemplateError};
 use crate::naming::{Naming, StackRole};
 use crate::rules::RenderedStack;
 use crate::settings::Settings;
-use crate::{application, database, network};
+use crate::{application, artifacts, database, network};
 
 /// A resource whose replacement or deletion loses data, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub struct StackDefinition {
 pub struct Architecture {
     /// The settings it was built from.
     pub settings: Settings,
-    /// The stacks in deployment order: network, database, application.
+    /// The stacks in deployment order: network, artifacts, database, application.
     pub stacks: Vec<StackDefinition>,
 }
 
@@ -52,6 +52,7 @@ impl Architecture {
         for role in StackRole::ALL {
             let template = match role {
                 StackRole::Network => network::template(settings, &naming)?,
+                StackRole::Artifacts => artifacts::template(&naming)?,
                 StackRole::Database => database::template(settings, &naming)?,
                 StackRole::Application => application::template(settings, &naming)?,
             };
@@ -119,6 +120,6 @@ fn protected_resources(role: StackRole) -> Vec<ProtectedResource> {
                 reason: "replacing the subnet group replaces the database instance",
             },
         ],
-        StackRole::Application => Vec::new(),
+        StackRole::Artifacts | StackRole::Application => Vec::new(),
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod application;
 mod architecture;
+pub mod artifacts;
 pub mod database;
 mod naming;
 pub mod network;

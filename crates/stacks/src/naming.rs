@@ -11,6 +11,8 @@ use cfn_template::{Expr, Output};
 pub enum StackRole {
     /// VPC, subnets, routing.
     Network,
+    /// The private bucket instances fetch the application from.
+    Artifacts,
     /// PostgreSQL on RDS and its secret.
     Database,
     /// Load balancer and instances.
@@ -19,8 +21,9 @@ pub enum StackRole {
 
 impl StackRole {
     /// All stacks in deployment order.
-    pub const ALL: [StackRole; 3] = [
+    pub const ALL: [StackRole; 4] = [
         StackRole::Network,
+        StackRole::Artifacts,
         StackRole::Database,
         StackRole::Application,
     ];
@@ -29,6 +32,7 @@ impl StackRole {
     pub fn as_str(self) -> &'static str {
         match self {
             StackRole::Network => "network",
+            StackRole::Artifacts => "artifacts",
             StackRole::Database => "database",
             StackRole::Application => "application",
         }
@@ -37,9 +41,13 @@ impl StackRole {
     /// The stacks whose exports this one imports.
     pub fn depends_on(self) -> &'static [StackRole] {
         match self {
-            StackRole::Network => &[],
+            StackRole::Network | StackRole::Artifacts => &[],
             StackRole::Database => &[StackRole::Network],
-            StackRole::Application => &[StackRole::Network, StackRole::Database],
+            StackRole::Application => &[
+                StackRole::Network,
+                StackRole::Artifacts,
+                StackRole::Database,
+            ],
         }
     }
 }
@@ -73,6 +81,8 @@ pub enum Export {
     DatabaseSecretArn,
     /// The security group whose members may connect to the database.
     DatabaseClientSecurityGroup,
+    /// The name of the bucket holding the application's artifacts.
+    ArtifactBucket,
 }
 
 impl Export {
@@ -84,6 +94,7 @@ impl Export {
             | Export::PublicSubnetB
             | Export::PrivateSubnetA
             | Export::PrivateSubnetB => StackRole::Network,
+            Export::ArtifactBucket => StackRole::Artifacts,
             _ => StackRole::Database,
         }
     }
@@ -101,6 +112,7 @@ impl Export {
             Export::DatabaseName => "DatabaseName",
             Export::DatabaseSecretArn => "DatabaseSecretArn",
             Export::DatabaseClientSecurityGroup => "DatabaseClientSecurityGroup",
+            Export::ArtifactBucket => "ArtifactBucket",
         }
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-/// The upstream TechChallengeApp release the seed deployed.
+/// The upstream TechChallengeApp release the seed deployed (for `--app-release-url`).
 pub const UPSTREAM_RELEASE_URL: &str = "https://github.com/servian/TechChallengeApp/releases/download/v.0.11.0/TechChallengeApp_v.0.11.0_linux64.zip";
 
 /// Everything a deployment can set.
@@ -64,8 +64,12 @@ pub struct ApplicationSettings {
     pub target_cpu_percent: u32,
     /// ACM certificate ARN: when set, the load balancer serves HTTPS on 443 and redirects 80.
     pub certificate_arn: Option<String>,
-    /// Where instances download the application from (a zip of the release, as the seed did).
-    pub release_url: String,
+    /// The application build to deploy: a TechChallengeApp executable. Default: the workspace's
+    /// release build (`target/release/TechChallengeApp`).
+    pub app_binary: Option<std::path::PathBuf>,
+    /// Deploy an upstream release zip instead (e.g. TechChallengeApp 0.11.0, as the seed did):
+    /// `techchallenge deploy` downloads it and uploads it to the artifacts bucket.
+    pub app_release_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -108,7 +112,8 @@ impl Default for ApplicationSettings {
             desired_instances: 2,
             target_cpu_percent: 60,
             certificate_arn: None,
-            release_url: UPSTREAM_RELEASE_URL.into(),
+            app_binary: None,
+            app_release_url: None,
         }
     }
 }
@@ -134,6 +139,10 @@ pub struct Overrides {
     pub db_storage_gib: Option<u32>,
     /// `application.certificate_arn`
     pub certificate_arn: Option<String>,
+    /// `application.app_binary`
+    pub app_binary: Option<std::path::PathBuf>,
+    /// `application.app_release_url`
+    pub app_release_url: Option<String>,
 }
 
 /// A setting that cannot be used, naming its key.
@@ -208,6 +217,14 @@ impl Settings {
         }
         if o.certificate_arn.is_some() {
             app.certificate_arn = o.certificate_arn;
+        }
+        if o.app_binary.is_some() {
+            app.app_binary = o.app_binary;
+            app.app_release_url = None;
+        }
+        if o.app_release_url.is_some() {
+            app.app_release_url = o.app_release_url;
+            app.app_binary = None;
         }
         if let Some(v) = o.db_instance_class {
             self.database.instance_class = v;

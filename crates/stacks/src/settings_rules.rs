@@ -138,11 +138,20 @@ pub(crate) fn validate(s: &Settings) -> Result<(), SettingsError> {
             ));
         }
     }
-    if !app.release_url.starts_with("https://") {
+    if let Some(url) = &app.app_release_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with(".zip") {
+            return Err(invalid(
+                "application.app_release_url",
+                format!("{url:?}"),
+                "use the http(s):// URL of a release .zip, such as the upstream 0.11.0 release",
+            ));
+        }
+    }
+    if app.app_binary.is_some() && app.app_release_url.is_some() {
         return Err(invalid(
-            "application.release_url",
-            format!("{:?}", app.release_url),
-            "use an https:// URL of a release zip",
+            "application.app_release_url",
+            "(set)",
+            "set either application.app_binary or application.app_release_url, not both",
         ));
     }
     Ok(())

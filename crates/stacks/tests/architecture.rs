@@ -285,3 +285,66 @@ fn rendering_is_deterministic() {
     );
     assert_eq!(a.ok(), b.ok());
 }
+
+#[test]
+fn the_artifact_bucket_is_private_encrypted_versioned_and_tls_only() {
+    let stacks = default_stacks();
+    let artifacts = stack(&stacks, "-artifacts");
+    let bucket = &artifacts["Resources"]["ArtifactBucket"]["Properties"];
+    assert_eq!(
+        bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+            ["SSEAlgorithm"],
+        "AES256"
+    );
+    for key in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(bucket["PublicAccessBlockConfiguration"][key], true, "{key}");
+    }
+    assert_eq!(bucket["VersioningConfiguration"]["Status"], "Enabled");
+    let policy = &artifacts["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        [0];
+    assert_eq!(policy["Effect"], "Deny");
+    assert_eq!(policy["Condition"]["Bool"]["aws:SecureTransport"], "false");
+}
+
+#[test]
+fn instances_boot_from_the_artifact_named_by_the_stack_parameters() {
+    let stacks = default_stacks();
+    let app = stack(&stacks, "-application");
+    for p in ["AppArtifactKey", "AppArtifactSha256", "AppArtifactKind"] {
+        assert!(app["Parameters"].get(p).is_some(), "{p}");
+    }
+    let user_data = &app["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"]
+        ["Fn::Base64"]["Fn::Sub"];
+    let script = user_data[0].as_str().unwrap_or_default();
+    for placeholder in [
+        "${ArtifactBucket}",
+        "${AppArtifactKey}",
+        "${AppArtifactSha256}",
+        "${DbSecretArn}",
+    ] {
+        assert!(script.contains(placeholder), "{placeholder}");
+    }
+    assert_eq!(
+        user_data[1]["ArtifactBucket"],
+        json!({"Fn::ImportValue": "techchallenge-dev-artifacts-ArtifactBucket"})
+    );
+    // The role may read builds from that bucket and nothing else in S3.
+    let statements = &app["Resources"]["InstanceRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"];
+    let s3: Vec<_> = statements
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["Action"][0] == "s3:GetObject")
+        .collect();
+    assert_eq!(s3.len(), 1);
+    assert_eq!(
+        s3[0]["Resource"][0]["Fn::Sub"][0],
+        "arn:${AWS::Partition}:s3:::${Bucket}/app/*"
+    );
+}

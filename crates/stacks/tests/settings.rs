@@ -94,8 +94,8 @@ fn invalid_values_name_the_key_and_say_what_is_accepted() {
             "`application.certificate_arn`",
         ),
         (
-            "[application]\nrelease_url = \"http://x\"",
-            "`application.release_url`",
+            "[application]\napp_release_url = \"ftp://x/a.zip\"",
+            "`application.app_release_url`",
         ),
     ] {
         let e = error_of(text);

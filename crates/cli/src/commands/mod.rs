@@ -28,6 +28,7 @@ fn architecture(global: &crate::cli::GlobalArgs) -> Result<Architecture> {
 fn roles(selection: StackSelection) -> Vec<StackRole> {
     match selection {
         StackSelection::Network => vec![StackRole::Network],
+        StackSelection::Artifacts => vec![StackRole::Artifacts],
         StackSelection::Database => vec![StackRole::Database],
         StackSelection::Application => vec![StackRole::Application],
         StackSelection::All => StackRole::ALL.to_vec(),
