@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,18 +20,29 @@ struct Assets;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { file("index.html") }))
-        .route(
-            "/js/{*path}",
-            get(|Path(p): Path<String>| async move { file(&format!("js/{p}")) }),
-        )
-        .route(
-            "/css/{*path}",
-            get(|Path(p): Path<String>| async move { file(&format!("css/{p}")) }),
-        )
-        .route(
-            "/images/{*path}",
-            get(|Path(p): Path<String>| async move { file(&format!("images/{p}")) }),
-        )
+        .route("/js/{*path}", get(js))
+        .route("/css/{*path}", get(css))
+        .route("/images/{*path}", get(images))
+}
+
+async fn js(path: Result<Path<String>, PathRejection>) -> Response {
+    under("js", path)
+}
+
+async fn css(path: Result<Path<String>, PathRejection>) -> Response {
+    under("css", path)
+}
+
+async fn images(path: Result<Path<String>, PathRejection>) -> Response {
+    under("images", path)
+}
+
+/// A file below `dir`; a path that does not decode is just another missing file.
+fn under(dir: &str, path: Result<Path<String>, PathRejection>) -> Response {
+    match path {
+        Ok(Path(p)) => file(&format!("{dir}/{p}")),
+        Err(_) => AppError::NotFound.into_response(),
+    }
 }
 
 fn file(path: &str) -> Response {

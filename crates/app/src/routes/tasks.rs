@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -17,6 +17,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/task/", get(list).post(create))
         .route("/api/task/{id}/", get(read).put(update).delete(remove))
+}
+
+/// The id in the path; a segment that is not valid percent-encoded UTF-8 is no task either.
+fn path_id(path: Result<Path<String>, PathRejection>) -> Result<i64, AppError> {
+    let Path(raw) = path.map_err(|_| AppError::NotFound)?;
+    task_id(&raw)
 }
 
 /// 0.11.0 only matched `[0-9]+`; anything else is an unknown path, hence 404 rather than 400.
@@ -52,9 +58,9 @@ async fn create(
 
 async fn read(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Task>, AppError> {
-    let id = task_id(&id)?;
+    let id = path_id(id)?;
     state
         .store
         .get(id)
@@ -65,10 +71,10 @@ async fn read(
 
 async fn update(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Task>, AppError> {
-    let id = task_id(&id)?;
+    let id = path_id(id)?;
     let changes = TaskFields::from_json(&body(raw)?)?;
     state
         .store
@@ -80,9 +86,9 @@ async fn update(
 
 async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, AppError> {
-    let id = task_id(&id)?;
+    let id = path_id(id)?;
     if state.store.delete(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -190,6 +190,7 @@ async fn unknown_paths_are_404_json(app: TestApp) {
         "/api/task/-1/",
         "/api/task/1.5/",
         "/api/task/99999999999999999999999/",
+        "/api/task/%FF/",
         "/api/tasks/",
         "/nope",
     ] {
@@ -209,6 +210,7 @@ async fn unknown_paths_are_404_json(app: TestApp) {
         "/js/../Cargo.toml",
         "/css/",
         "/images/x.png",
+        "/js/%FF.js",
     ] {
         assert_eq!(app.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
