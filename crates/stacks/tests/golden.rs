@@ -1,0 +1,52 @@
+//! Golden templates: the rendered YAML of each stack with the default settings, kept in
+//! `tests/golden/`, so every change to what CloudFormation receives shows up in review as a diff.
+//! After an intended change, refresh them with `UPDATE_GOLDEN=1 cargo test -p techchallenge-stacks --test golden`.
+
+use std::path::PathBuf;
+
+use techchallenge_stacks::{Architecture, Settings, StackRole};
+
+fn check(role: StackRole) {
+    let architecture = match Architecture::new(&Settings::default()) {
+        Ok(a) => a,
+        Err(e) => panic!("the architecture must build: {e}"),
+    };
+    let Some(stack) = architecture.stack(role) else {
+        panic!("no {role} stack")
+    };
+    let rendered = match stack.template.to_yaml() {
+        Ok(y) => y,
+        Err(e) => panic!("{role} must render: {e}"),
+    };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{role}.yaml"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        if let Err(e) = std::fs::write(&path, &rendered) {
+            panic!("cannot write {}: {e}", path.display());
+        }
+        return;
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        golden == rendered,
+        "{role} no longer renders as {}; if the change is intended, run \
+         UPDATE_GOLDEN=1 cargo test -p techchallenge-stacks --test golden and review the diff",
+        path.display()
+    );
+}
+
+#[test]
+fn network() {
+    check(StackRole::Network);
+}
+
+#[test]
+fn artifacts() {
+    check(StackRole::Artifacts);
+}
+
+#[test]
+fn database() {
+    check(StackRole::Database);
+}
