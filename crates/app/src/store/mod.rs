@@ -1,6 +1,7 @@
 //! Where tasks live. One [`Store`] trait, so handlers neither know nor care whether PostgreSQL or
 //! the embedded file answers, and tests run the same API suite against both.
 
+pub mod batch;
 pub mod embedded;
 pub mod migrate;
 pub mod postgres;

@@ -2,8 +2,10 @@
 //!
 //! Every query has a deadline, and a connection that timed out or broke is dropped from the pool
 //! instead of being reused, so a database restart or fail-over heals on its own and no request
-//! waits longer than the configured timeout.
+//! waits longer than the configured timeout. Inserts go through [`super::batch`], which commits
+//! concurrent ones together.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,6 +15,7 @@ use deadpool_postgres::{
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::batch::InsertQueue;
 use super::{PoolState, Store, StoreError};
 use crate::config::{DbSettings, SslMode};
 use crate::task::{NewTask, Task, TaskChanges};
@@ -21,8 +24,10 @@ use crate::task::{NewTask, Task, TaskChanges};
 mod sql {
     pub const LIST: &str = "SELECT id, completed, priority, title FROM tasks ORDER BY id";
     pub const GET: &str = "SELECT id, completed, priority, title FROM tasks WHERE id = $1";
-    pub const INSERT: &str =
-        "INSERT INTO tasks (completed, priority, title) VALUES ($1, $2, $3) RETURNING id";
+    /// Several tasks in one statement; `ORDER BY n` makes ids ascend in input order.
+    pub const INSERT_MANY: &str = "INSERT INTO tasks (completed, priority, title) \
+        SELECT c, p, t FROM unnest($1::boolean[], $2::integer[], $3::text[]) \
+        WITH ORDINALITY AS u(c, p, t, n) ORDER BY n RETURNING id";
     pub const UPDATE: &str = "UPDATE tasks SET completed = COALESCE($2, completed), \
         priority = COALESCE($3, priority), title = COALESCE($4, title) \
         WHERE id = $1 RETURNING id, completed, priority, title";
@@ -32,8 +37,14 @@ mod sql {
 
 /// Tasks in PostgreSQL.
 pub struct PgStore {
+    core: Arc<Core>,
+    inserts: InsertQueue,
+}
+
+/// The pool and the per-query deadline, shared with the insert batcher's workers.
+pub(crate) struct Core {
     pool: Pool,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// The tokio-postgres settings for `db`, connecting to database `dbname`.
@@ -108,13 +119,19 @@ impl PgStore {
             .recycle_timeout(Some(db.db_timeout))
             .build()
             .map_err(|e| StoreError::Setup(format!("cannot build the connection pool: {e}")))?;
-        Ok(PgStore {
+        let core = Arc::new(Core {
             pool,
             timeout: db.db_timeout,
-        })
+        });
+        // Half the pool at most writes, so reads always find connections.
+        let writers = (db.db_pool_size / 2).max(1);
+        let inserts = InsertQueue::start(core.clone(), writers)?;
+        Ok(PgStore { core, inserts })
     }
+}
 
-    async fn client(&self) -> Result<Object, StoreError> {
+impl Core {
+    pub(crate) async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(|e| match e {
             PoolError::Timeout(_) => {
                 StoreError::Unavailable("no database connection within the timeout".into())
@@ -126,7 +143,35 @@ impl PgStore {
 
     /// Turns the outcome of a query on `client` into ours; a client that timed out or failed at
     /// the connection level is detached from the pool so the next request gets a fresh one.
-    fn finish<T>(
+    /// Inserts `tasks` in one statement (one transaction, one WAL flush) and returns their ids
+    /// in the same order.
+    pub(crate) async fn insert_many(&self, tasks: &[NewTask]) -> Result<Vec<i32>, StoreError> {
+        let complete: Vec<bool> = tasks.iter().map(|t| t.complete).collect();
+        let priority: Vec<i32> = tasks.iter().map(|t| t.priority).collect();
+        let title: Vec<&str> = tasks.iter().map(|t| t.title.as_str()).collect();
+        let client = self.client().await?;
+        let outcome = tokio::time::timeout(self.timeout, async {
+            let st = client.prepare_cached(sql::INSERT_MANY).await?;
+            let rows = client.query(&st, &[&complete, &priority, &title]).await?;
+            rows.iter()
+                .map(|r| r.try_get::<_, i32>(0))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await;
+        let mut ids = self.finish(client, outcome)?;
+        if ids.len() != tasks.len() {
+            return Err(StoreError::Internal(format!(
+                "inserted {} rows for {} tasks",
+                ids.len(),
+                tasks.len()
+            )));
+        }
+        // Rows are inserted, and ids drawn from the sequence, in ordinality order.
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    pub(crate) fn finish<T>(
         &self,
         client: Object,
         outcome: Result<Result<T, tokio_postgres::Error>, tokio::time::error::Elapsed>,
@@ -202,8 +247,8 @@ fn task_of(row: &Row) -> Result<Task, tokio_postgres::Error> {
 #[async_trait]
 impl Store for PgStore {
     async fn list(&self) -> Result<Vec<Task>, StoreError> {
-        let client = self.client().await?;
-        let outcome = tokio::time::timeout(self.timeout, async {
+        let client = self.core.client().await?;
+        let outcome = tokio::time::timeout(self.core.timeout, async {
             let st = client.prepare_cached(sql::LIST).await?;
             client
                 .query(&st, &[])
@@ -213,15 +258,15 @@ impl Store for PgStore {
                 .collect::<Result<Vec<_>, _>>()
         })
         .await;
-        self.finish(client, outcome)
+        self.core.finish(client, outcome)
     }
 
     async fn get(&self, id: i64) -> Result<Option<Task>, StoreError> {
         let Ok(id) = i32::try_from(id) else {
             return Ok(None);
         };
-        let client = self.client().await?;
-        let outcome = tokio::time::timeout(self.timeout, async {
+        let client = self.core.client().await?;
+        let outcome = tokio::time::timeout(self.core.timeout, async {
             let st = client.prepare_cached(sql::GET).await?;
             client
                 .query_opt(&st, &[&id])
@@ -231,34 +276,19 @@ impl Store for PgStore {
                 .transpose()
         })
         .await;
-        self.finish(client, outcome)
+        self.core.finish(client, outcome)
     }
 
     async fn create(&self, task: NewTask) -> Result<Task, StoreError> {
-        let client = self.client().await?;
-        let outcome = tokio::time::timeout(self.timeout, async {
-            let st = client.prepare_cached(sql::INSERT).await?;
-            let row = client
-                .query_one(&st, &[&task.complete, &task.priority, &task.title])
-                .await?;
-            row.try_get::<_, i32>(0)
-        })
-        .await;
-        let id = self.finish(client, outcome)?;
-        Ok(Task {
-            id: id.into(),
-            priority: task.priority,
-            title: task.title,
-            complete: task.complete,
-        })
+        self.inserts.insert(task, self.core.timeout).await
     }
 
     async fn update(&self, id: i64, c: TaskChanges) -> Result<Option<Task>, StoreError> {
         let Ok(id) = i32::try_from(id) else {
             return Ok(None);
         };
-        let client = self.client().await?;
-        let outcome = tokio::time::timeout(self.timeout, async {
+        let client = self.core.client().await?;
+        let outcome = tokio::time::timeout(self.core.timeout, async {
             let st = client.prepare_cached(sql::UPDATE).await?;
             let row = client
                 .query_opt(&st, &[&id, &c.complete, &c.priority, &c.title])
@@ -266,34 +296,34 @@ impl Store for PgStore {
             row.as_ref().map(task_of).transpose()
         })
         .await;
-        self.finish(client, outcome)
+        self.core.finish(client, outcome)
     }
 
     async fn delete(&self, id: i64) -> Result<bool, StoreError> {
         let Ok(id) = i32::try_from(id) else {
             return Ok(false);
         };
-        let client = self.client().await?;
-        let outcome = tokio::time::timeout(self.timeout, async {
+        let client = self.core.client().await?;
+        let outcome = tokio::time::timeout(self.core.timeout, async {
             let st = client.prepare_cached(sql::DELETE).await?;
             client.execute(&st, &[&id]).await
         })
         .await;
-        Ok(self.finish(client, outcome)? > 0)
+        Ok(self.core.finish(client, outcome)? > 0)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        let outcome = tokio::time::timeout(self.timeout, async {
+        let client = self.core.client().await?;
+        let outcome = tokio::time::timeout(self.core.timeout, async {
             let st = client.prepare_cached(sql::PING).await?;
             client.query_one(&st, &[]).await.map(|_| ())
         })
         .await;
-        self.finish(client, outcome)
+        self.core.finish(client, outcome)
     }
 
     fn pool_state(&self) -> Option<PoolState> {
-        let s = self.pool.status();
+        let s = self.core.pool.status();
         Some(PoolState {
             max_size: s.max_size,
             size: s.size,

@@ -159,6 +159,19 @@ async fn restart_and_blackhole_are_reported_and_healed() {
             r.body
         );
     }
+    let started = Instant::now();
+    let r = tokio::time::timeout(
+        limit,
+        app.call(
+            axum::http::Method::POST,
+            "/api/task/",
+            r#"{"title":"lost?"}"#,
+        ),
+    )
+    .await
+    .expect("POST does not hang");
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(started.elapsed() < limit);
     assert_eq!(
         timed(&app, "/livez", limit).await.status,
         StatusCode::OK,

@@ -378,28 +378,33 @@ async fn page_and_static_files(app: TestApp) {
 }
 
 async fn concurrent_creates_get_distinct_ids(app: TestApp) {
+    // Enough at once that the PostgreSQL store commits several in one batch: every answer must
+    // carry the id under which its own title was stored.
     let app = std::sync::Arc::new(app);
     let mut handles = Vec::new();
-    for i in 0..20 {
+    for i in 0..100 {
         let app = app.clone();
         handles.push(tokio::spawn(async move {
-            let r = app
-                .call(
-                    Method::POST,
-                    "/api/task/",
-                    json!({"title": format!("t{i}")}).to_string(),
-                )
-                .await;
+            let title = format!("t{i}");
+            let body = json!({"title": title, "priority": i, "complete": i % 2 == 0});
+            let r = app.call(Method::POST, "/api/task/", body.to_string()).await;
             assert_eq!(r.status, StatusCode::OK);
-            r.json()["id"].as_i64().expect("id")
+            assert_eq!(r.json()["title"], title);
+            (r.json()["id"].as_i64().expect("id"), i)
         }));
     }
     let mut ids = Vec::new();
     for h in handles {
-        ids.push(h.await.expect("task"));
+        let (id, i) = h.await.expect("task");
+        let stored = app.get(&format!("/api/task/{id}/")).await.json();
+        assert_eq!(
+            stored,
+            json!({"id": id, "priority": i, "title": format!("t{i}"), "complete": i % 2 == 0})
+        );
+        ids.push(id);
     }
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 20);
-    assert_eq!(app.titles().await.len(), 23);
+    assert_eq!(ids.len(), 100);
+    assert_eq!(app.titles().await.len(), 103);
 }
