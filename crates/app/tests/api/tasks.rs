@@ -229,6 +229,10 @@ async fn wrong_methods_are_405(app: TestApp) {
         let r = app.call(method.clone(), path, "{}").await;
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         assert_eq!(r.json()["error"], "method not allowed");
+        assert!(
+            r.headers.contains_key("allow"),
+            "{method} {path}: no Allow header"
+        );
     }
 }
 
