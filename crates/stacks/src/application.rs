@@ -30,6 +30,8 @@ use crate::settings::Settings;
 pub const APP_PORT: i64 = 3000;
 /// The health check path of the target group.
 pub const HEALTH_CHECK_PATH: &str = "/healthcheck/";
+/// Status codes the target group counts as healthy on [`HEALTH_CHECK_PATH`] (see the template).
+pub const HEALTHY_CODES: &str = "200,503";
 /// The public SSM parameter naming the current Amazon Linux 2023 image in every region.
 pub const AMI_PARAMETER: &str =
     "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
@@ -179,8 +181,12 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
                 healthy_threshold_count: 2,
                 unhealthy_threshold_count: 3,
             },
+            // 200: ready. 503 is the app's "alive, but the database is not answering": every
+            // instance shares that database, so replacing instances cannot help and the auto
+            // scaling group (ELB health checks) must not churn the whole fleet during an outage
+            // or a Multi-AZ failover. No answer, a timeout or any other status is unhealthy.
             matcher: Some(Matcher {
-                http_code: "200".into(),
+                http_code: HEALTHY_CODES.into(),
             }),
             target_group_attributes: vec![Attribute::new(
                 "deregistration_delay.timeout_seconds",

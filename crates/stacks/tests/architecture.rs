@@ -125,6 +125,8 @@ fn application_has_an_internet_facing_alb_a_3000_target_group_and_an_asg_across_
     let tg = &r["TargetGroup"]["Properties"];
     assert_eq!(tg["Port"], 3000);
     assert_eq!(tg["HealthCheckPath"], "/healthcheck/");
+    // A database outage (503 from every instance) must not make the group replace the fleet.
+    assert_eq!(tg["Matcher"]["HttpCode"], "200,503");
     let listener = &r["HttpListener"]["Properties"];
     assert_eq!(listener["Port"], 80);
     assert_eq!(
@@ -147,10 +149,31 @@ fn application_has_an_internet_facing_alb_a_3000_target_group_and_an_asg_across_
         p["LaunchTemplate"]["Version"],
         json!({"Fn::GetAtt": ["LaunchTemplate", "LatestVersionNumber"]})
     );
+    // A new launch template version rolls out one instance at a time, keeping the minimum in
+    // service, each new instance counting only once its boot script signals a healthy app; a
+    // FAILURE or no signal within PauseTime rolls the update back.
+    let rolling = &asg["UpdatePolicy"]["AutoScalingRollingUpdate"];
+    assert_eq!(rolling["WaitOnResourceSignals"], true);
+    assert_eq!(json!(rolling["MinInstancesInService"].to_string()), p["MinSize"]);
+    assert_eq!(rolling["MaxBatchSize"], 1);
+    assert_eq!(rolling["PauseTime"], "PT15M");
+    for kept_out in ["HealthCheck", "ReplaceUnhealthy", "AZRebalance"] {
+        assert!(
+            rolling["SuspendProcesses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == kept_out)),
+            "{kept_out}"
+        );
+    }
+    // Creation waits for one SUCCESS per desired instance.
+    let signals = &asg["CreationPolicy"]["ResourceSignal"];
+    assert_eq!(signals["Count"], json!(2));
     assert_eq!(
-        asg["UpdatePolicy"]["AutoScalingRollingUpdate"]["WaitOnResourceSignals"],
-        true
+        p["DesiredCapacity"],
+        json!(signals["Count"].to_string()),
+        "one signal per instance"
     );
+    assert_eq!(signals["Timeout"], "PT15M");
     let policies = resources_of_type(app, "AWS::AutoScaling::ScalingPolicy");
     assert_eq!(policies.len(), 1);
     assert_eq!(
