@@ -34,6 +34,12 @@ pub struct GlobalArgs {
     /// AWS region (default: from the AWS configuration).
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
+    /// Named AWS profile (default: AWS_PROFILE, else the default profile; SSO profiles work).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint, e.g. http://127.0.0.1:5000 for the moto emulator.
+    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
     /// EC2 instance type of the application instances.
     #[arg(long, global = true, value_name = "TYPE")]
     pub instance_type: Option<String>,
@@ -78,6 +84,81 @@ pub enum Command {
     Render(RenderArgs),
     /// Check the templates against the architecture's security and wiring rules.
     Validate(ValidateArgs),
+    /// Show what a deploy would change, as a readable diff (nothing is changed).
+    Plan(PlanArgs),
+    /// Create or update the stacks (all by default), after showing the plan and asking.
+    Deploy(DeployArgs),
+    /// Each stack's state, last change and outputs.
+    Status(JsonArgs),
+    /// The stacks' outputs, the application's URL first.
+    Outputs(JsonArgs),
+    /// Delete the stacks (all by default), dependents first, after asking.
+    Destroy(DestroyArgs),
+}
+
+/// How stacks are changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Create a change set, show it, execute it.
+    ChangeSet,
+    /// CreateStack / UpdateStack directly (the plan still previews updates with a change set).
+    Direct,
+}
+
+/// `plan` arguments.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Which stacks to plan.
+    #[arg(value_enum, default_value = "all")]
+    pub stack: StackSelection,
+    /// How the deploy would run (direct: updates are still previewed with a change set).
+    #[arg(long, value_enum, default_value = "change-set")]
+    pub method: MethodArg,
+    /// Print the plan as one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deploy` arguments.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Which stacks to deploy (with `all`, in dependency order, independent ones in parallel).
+    #[arg(value_enum, default_value = "all")]
+    pub stack: StackSelection,
+    /// Do not ask: deploy the plan (and re-create stacks left in ROLLBACK_COMPLETE). For CI.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Change sets (default) or CreateStack/UpdateStack directly.
+    #[arg(long, value_enum, default_value = "change-set")]
+    pub method: MethodArg,
+    /// Accept a change that replaces or deletes the database, its secret or its subnets.
+    #[arg(long)]
+    pub allow_data_loss: bool,
+    /// One JSON event per line on stdout instead of progress for people.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `destroy` arguments.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Which stacks to delete.
+    #[arg(value_enum, default_value = "all")]
+    pub stack: StackSelection,
+    /// Do not ask (deletion protection is lifted and the bucket emptied without a question).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// One JSON event per line on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of the read-only commands.
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which stacks a command applies to.

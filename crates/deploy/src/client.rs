@@ -41,3 +41,14 @@ pub async fn cloudformation_client(options: &AwsOptions) -> aws_sdk_cloudformati
 pub async fn sdk_cloudformation(options: &AwsOptions) -> SdkCloudFormation {
     SdkCloudFormation::new(cloudformation_client(options).await)
 }
+
+/// The engine's CloudFormation and the S3 artifact store, sharing one loaded configuration.
+pub async fn sdk_clients(
+    options: &AwsOptions,
+) -> (SdkCloudFormation, crate::artifact::SdkArtifactStore) {
+    let config = sdk_config(options).await;
+    (
+        SdkCloudFormation::new(aws_sdk_cloudformation::Client::new(&config)),
+        crate::artifact::SdkArtifactStore::from_config(&config),
+    )
+}

@@ -3,6 +3,7 @@
 //! recovering ROLLBACK_COMPLETE stacks when confirmed, and reporting per-stack durations.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::cloudformation::{ChangeSetKind, StackOutput};
 use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::events::{Event, Outcome, StackAction};
+use crate::hook::{NoHook, StackHook};
 use crate::names::StackName;
 use crate::order::in_set_dependencies;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
@@ -57,6 +59,18 @@ impl Engine {
     /// starting (each gets an [`Event::StackSkipped`]), lets running ones finish (CloudFormation
     /// would anyway), and is returned ([`Error::Several`] when parallel stacks both failed).
     pub async fn deploy(&self, plan: &Plan, options: DeployOptions) -> Result<DeployReport, Error> {
+        self.deploy_with(plan, options, Arc::new(NoHook)).await
+    }
+
+    /// [`Engine::deploy`], running `hook.after_deploy` after each stack succeeds (or has no
+    /// changes) and before any stack that depends on it starts: e.g. uploading the build once the
+    /// bucket's stack is there, before the stack that boots from it.
+    pub async fn deploy_with(
+        &self,
+        plan: &Plan,
+        options: DeployOptions,
+        hook: Arc<dyn StackHook>,
+    ) -> Result<DeployReport, Error> {
         plan.check_data_loss(options.allow_data_loss)?;
         let specs = &plan.specs;
         let mut pending: Vec<usize> = (0..plan.stacks.len()).collect();
@@ -85,11 +99,22 @@ impl Engine {
                         let (engine, spec, stack_plan) =
                             (self.clone(), spec.clone(), plan.stacks[i].clone());
                         let method = plan.method;
+                        let hook = hook.clone();
                         running.spawn(async move {
-                            (
-                                i,
-                                engine.deploy_one(&spec, &stack_plan, method, options).await,
-                            )
+                            let result =
+                                engine.deploy_one(&spec, &stack_plan, method, options).await;
+                            let result = match result {
+                                Ok(report) => hook
+                                    .after_deploy(&report.stack, &report.outputs)
+                                    .await
+                                    .map(|()| report)
+                                    .map_err(|source| Error::Hook {
+                                        stack: spec.name.clone(),
+                                        source,
+                                    }),
+                                Err(e) => Err(e),
+                            };
+                            (i, result)
                         });
                     } else {
                         continue;

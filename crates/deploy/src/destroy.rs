@@ -3,6 +3,7 @@
 //! spec's pre-deletion parameters (e.g. lifting deletion protection) with the previous template.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use crate::cloudformation::{StackDescription, StackInput, TemplateSource};
 use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::events::{Event, Outcome, StackAction};
+use crate::hook::{NoHook, StackHook};
 use crate::names::StackName;
 use crate::order::dependency_order;
 use crate::spec::{Parameter, StackSpec};
@@ -52,6 +54,18 @@ impl Engine {
         known: &[StackSpec],
         selected: &[StackName],
     ) -> Result<DestroyReport, Error> {
+        self.destroy_selected_with(known, selected, Arc::new(NoHook))
+            .await
+    }
+
+    /// [`Engine::destroy_selected`], running `hook.before_delete` right before each stack is
+    /// deleted (its importers gone, deletion protection lifted): e.g. emptying a bucket.
+    pub async fn destroy_selected_with(
+        &self,
+        known: &[StackSpec],
+        selected: &[StackName],
+        hook: Arc<dyn StackHook>,
+    ) -> Result<DestroyReport, Error> {
         let specs: Vec<StackSpec> = selected
             .iter()
             .map(|name| {
@@ -75,7 +89,7 @@ impl Engine {
         for i in order {
             let spec = &specs[i];
             let started = Instant::now();
-            let outcome = self.destroy_one(spec, known).await;
+            let outcome = self.destroy_one(spec, known, hook.as_ref()).await;
             let duration = started.elapsed();
             match outcome {
                 Ok(outcome) => {
@@ -108,7 +122,12 @@ impl Engine {
         Ok(DestroyReport { stacks })
     }
 
-    async fn destroy_one(&self, spec: &StackSpec, known: &[StackSpec]) -> Result<Outcome, Error> {
+    async fn destroy_one(
+        &self,
+        spec: &StackSpec,
+        known: &[StackSpec],
+        hook: &dyn StackHook,
+    ) -> Result<Outcome, Error> {
         let stack = &spec.name;
         let Some(current) = self.settle_first(stack).await? else {
             return Ok(Outcome::AlreadyGone);
@@ -118,6 +137,12 @@ impl Engine {
         if !spec.parameters_before_delete.is_empty() && current.status.is_usable() {
             self.prepare_delete(spec, &current).await?;
         }
+        hook.before_delete(&current)
+            .await
+            .map_err(|source| Error::Hook {
+                stack: stack.clone(),
+                source,
+            })?;
         self.emit(Event::StackStarted {
             stack: stack.clone(),
             action: StackAction::Delete,

@@ -225,6 +225,15 @@ pub enum Error {
         /// The stack missing from the plan.
         stack: StackName,
     },
+    /// The caller's hook (e.g. uploading the build once the bucket exists) failed.
+    #[error("{stack}: {source}")]
+    Hook {
+        /// The stack the hook ran for.
+        stack: StackName,
+        /// What went wrong.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A background task died (a bug, not a CloudFormation problem).
     #[error("internal error: {0}")]
     Internal(String),

@@ -47,6 +47,7 @@
 //! # }
 //! ```
 
+pub mod artifact;
 mod client;
 mod cloudformation;
 mod deploy;
@@ -57,6 +58,7 @@ mod error;
 mod events;
 pub mod fake;
 mod guard;
+mod hook;
 mod names;
 mod order;
 mod plan;
@@ -67,7 +69,7 @@ mod spec;
 mod status;
 mod wait;
 
-pub use client::{AwsOptions, cloudformation_client, sdk_cloudformation, sdk_config};
+pub use client::{AwsOptions, cloudformation_client, sdk_clients, sdk_cloudformation, sdk_config};
 pub use cloudformation::{
     ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange, Replacement,
     ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource,
@@ -79,6 +81,7 @@ pub use engine::{Engine, EngineOptions};
 pub use error::{ApiError, Error, ResourceFailure};
 pub use events::{CollectingSink, Event, EventSink, NullSink, Outcome, StackAction};
 pub use guard::{DataLossRisk, Loss};
+pub use hook::{HookError, NoHook, StackHook};
 pub use names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
 pub use plan::{Method, Plan, PlanAction, PlannedChange, StackPlan, Widening, WideningKind};
 pub use report::StackState;

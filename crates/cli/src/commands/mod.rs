@@ -1,25 +1,40 @@
-//! One module per command; `run` dispatches.
+//! One module per command; `run` dispatches. Also what the AWS commands share: settings,
+//! services, the engine with its progress display, and running a future until Ctrl-C.
 
+mod deploy;
+mod destroy;
+mod plan;
 mod render;
+mod status;
 mod validate;
 
-use std::process::ExitCode;
+use std::future::Future;
+use std::sync::Arc;
 
 use anyhow::Result;
+use techchallenge_deploy::Engine;
 use techchallenge_stacks::{Architecture, StackRole};
 
-use crate::cli::{Cli, Command, StackSelection};
+use crate::aws::{Backend, Services};
+use crate::cli::{Cli, Command, GlobalArgs, MethodArg, StackSelection};
+use crate::console::{Console, Interrupted};
+use crate::progress::{Mode, Progress};
 
-/// Runs the parsed command.
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Render(args) => render::run(&cli.global, &args),
-        Command::Validate(args) => validate::run(&cli.global, &args),
+/// Runs the parsed command; returns the exit code.
+pub async fn run(cli: Cli, console: &Console, backend: Backend) -> Result<u8> {
+    match &cli.command {
+        Command::Render(args) => render::run(&cli.global, args),
+        Command::Validate(args) => validate::run(&cli.global, args),
+        Command::Plan(args) => plan::run(&cli.global, args, console, backend).await,
+        Command::Deploy(args) => deploy::run(&cli.global, args, console, backend).await,
+        Command::Status(args) => status::status(&cli.global, args, console, backend).await,
+        Command::Outputs(args) => status::outputs(&cli.global, args, console, backend).await,
+        Command::Destroy(args) => destroy::run(&cli.global, args, console, backend).await,
     }
 }
 
 /// Builds the architecture from the flags and settings file.
-fn architecture(global: &crate::cli::GlobalArgs) -> Result<Architecture> {
+fn architecture(global: &GlobalArgs) -> Result<Architecture> {
     let settings = crate::settings::load(global)?;
     Ok(Architecture::new(&settings)?)
 }
@@ -32,5 +47,60 @@ fn roles(selection: StackSelection) -> Vec<StackRole> {
         StackSelection::Database => vec![StackRole::Database],
         StackSelection::Application => vec![StackRole::Application],
         StackSelection::All => StackRole::ALL.to_vec(),
+    }
+}
+
+fn method(m: MethodArg) -> techchallenge_deploy::Method {
+    match m {
+        MethodArg::ChangeSet => techchallenge_deploy::Method::ChangeSet,
+        MethodArg::Direct => techchallenge_deploy::Method::Direct,
+    }
+}
+
+/// What an AWS command works with.
+struct Session {
+    architecture: Architecture,
+    services: Services,
+    progress: Arc<Progress>,
+    engine: Engine,
+}
+
+async fn session(
+    global: &GlobalArgs,
+    console: &Console,
+    backend: Backend,
+    json: bool,
+) -> Result<Session> {
+    let architecture = architecture(global)?;
+    let services = crate::aws::connect(backend, global, &architecture.settings).await;
+    let mode = if json {
+        Mode::Json
+    } else if console.stdout_is_terminal {
+        Mode::Bars
+    } else {
+        Mode::Plain
+    };
+    let progress = Arc::new(Progress::new(mode, console.out_handle()));
+    let engine = Engine::new(
+        services.cfn.clone(),
+        progress.clone(),
+        services.engine_options.clone(),
+    );
+    Ok(Session {
+        architecture,
+        services,
+        progress,
+        engine,
+    })
+}
+
+/// Runs `work` until it ends or Ctrl-C arrives ([`Interrupted`]: nothing is cancelled in AWS).
+async fn until_interrupted<T>(
+    console: &Console,
+    work: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::select! {
+        result = work => result,
+        () = console.interrupt.notified() => Err(Interrupted.into()),
     }
 }

@@ -1,13 +1,11 @@
 //! `techchallenge render`: prints the templates, or writes one file per stack.
 
-use std::process::ExitCode;
-
 use anyhow::{Context, Result};
 
 use crate::cli::{Format, GlobalArgs, RenderArgs};
 
 /// Renders the selected stacks.
-pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
+pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8> {
     let architecture = super::architecture(global)?;
     let mut printed = String::new();
     for role in super::roles(args.stack) {
@@ -37,5 +35,5 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
         }
     }
     print!("{printed}");
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

@@ -1,0 +1,152 @@
+//! `techchallenge destroy`: deletes the selected stacks, dependents first, waiting for each. Says
+//! up front what goes: the database leaves a final snapshot and its deletion protection is lifted
+//! only after the user confirms; the versioned artifacts bucket is emptied (every version and
+//! delete marker) right before its stack is deleted. Refuses, before asking, while a stack that
+//! stays still imports an export of one that would go, naming it.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use async_trait::async_trait;
+use serde_json::json;
+use techchallenge_deploy::artifact::ArtifactStore;
+use techchallenge_deploy::{HookError, StackDescription, StackHook, StackName};
+use techchallenge_stacks::{Export, StackRole};
+
+use super::deploy::engine_error;
+use super::{roles, session, until_interrupted};
+use crate::cli::{DestroyArgs, GlobalArgs};
+use crate::console::Console;
+use crate::progress::Progress;
+use crate::{Backend, specs};
+
+/// Empties the artifacts bucket right before its stack is deleted.
+struct EmptyBucketHook {
+    artifacts_stack: StackName,
+    store: Arc<dyn ArtifactStore>,
+    progress: Arc<Progress>,
+}
+
+#[async_trait]
+impl StackHook for EmptyBucketHook {
+    async fn before_delete(&self, stack: &StackDescription) -> Result<(), HookError> {
+        if stack.name != self.artifacts_stack {
+            return Ok(());
+        }
+        let Some(bucket) = stack
+            .outputs
+            .iter()
+            .find(|o| o.key == Export::ArtifactBucket.key())
+            .map(|o| o.value.clone())
+        else {
+            return Ok(());
+        };
+        let deleted = self.store.empty_bucket(&bucket).await?;
+        self.progress.note(&format!(
+            "emptied s3://{bucket}: {deleted} object versions and delete markers deleted"
+        ));
+        self.progress
+            .json(&json!({"type": "bucket_emptied", "bucket": bucket, "deleted": deleted}));
+        Ok(())
+    }
+}
+
+/// Asks, then deletes.
+pub async fn run(
+    global: &GlobalArgs,
+    args: &DestroyArgs,
+    console: &Console,
+    backend: Backend,
+) -> Result<u8> {
+    let s = session(global, console, backend, args.json).await?;
+    let known = specs::specs(&s.architecture, &StackRole::ALL, None)?;
+    let selected_roles = roles(args.stack);
+    let selected: Vec<StackName> = selected_roles
+        .iter()
+        .map(|r| specs::role_name(&s.architecture, *r))
+        .collect::<Result<_>>()?;
+    let all: Vec<StackName> = known.iter().map(|k| k.name.clone()).collect();
+    let states = s.engine.status(&all).await.map_err(engine_error)?;
+    let exists = |n: &StackName| {
+        states
+            .iter()
+            .any(|st| &st.stack == n && st.description.is_some())
+    };
+    // A stack that stays and imports from one that goes blocks the destroy: say so before asking.
+    for spec in known
+        .iter()
+        .filter(|k| !selected.contains(&k.name) && exists(&k.name))
+    {
+        if let Some(dep) = spec
+            .depends_on
+            .iter()
+            .find(|d| selected.contains(d) && exists(d))
+        {
+            anyhow::bail!(
+                "cannot delete {dep}: {} still imports its exports; destroy {} first (or `destroy all`)",
+                spec.name,
+                spec.name
+            );
+        }
+    }
+    let doomed: Vec<&StackName> = all
+        .iter()
+        .rev()
+        .filter(|n| selected.contains(n) && exists(n))
+        .collect();
+    if doomed.is_empty() {
+        console.println("Nothing to destroy: none of the selected stacks exists.");
+        return Ok(0);
+    }
+    console.println("Will delete, in this order (dependents first):");
+    for n in &doomed {
+        console.println(&format!("  {n}"));
+    }
+    let database = specs::role_name(&s.architecture, StackRole::Database)?;
+    let artifacts = specs::role_name(&s.architecture, StackRole::Artifacts)?;
+    if doomed.contains(&&database) {
+        console.println(&format!(
+            "  {database}: RDS keeps a final snapshot of the database (DeletionPolicy Snapshot); its deletion protection is switched off only after you confirm."
+        ));
+    }
+    if doomed.contains(&&artifacts) {
+        console.println(&format!(
+            "  {artifacts}: its bucket is emptied first (every application build, all versions and delete markers)."
+        ));
+    }
+    if !console.confirm("Delete these stacks?", args.yes)? {
+        console.eprintln("Nothing was deleted.");
+        return Ok(1);
+    }
+    let hook = Arc::new(EmptyBucketHook {
+        artifacts_stack: artifacts,
+        store: s.services.store.clone(),
+        progress: s.progress.clone(),
+    });
+    let report = until_interrupted(console, async {
+        s.engine
+            .destroy_selected_with(&known, &selected, hook)
+            .await
+            .map_err(engine_error)
+    })
+    .await;
+    s.progress.finish();
+    let report = report?;
+    if args.json {
+        s.progress
+            .json(&json!({"type": "summary", "stacks": report.stacks}));
+    } else {
+        for st in &report.stacks {
+            console.println(&format!(
+                "  {}: {} in {:.1}s",
+                st.stack,
+                serde_json::to_value(st.outcome)?
+                    .as_str()
+                    .unwrap_or("done")
+                    .replace('_', " "),
+                st.duration.as_secs_f64()
+            ));
+        }
+    }
+    Ok(0)
+}

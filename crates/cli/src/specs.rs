@@ -1,0 +1,72 @@
+//! Turns the architecture's stack definitions into the engine's `StackSpec`s: rendered template,
+//! dependencies, protected resources, pre-delete parameters, tags, and for the application stack
+//! the build's key, hash and kind. The one place the stacks crate meets the engine.
+
+use anyhow::{Context, Result};
+use techchallenge_deploy::artifact::Artifact;
+use techchallenge_deploy::{Parameter, StackName, StackSpec};
+use techchallenge_stacks::application::{
+    ARTIFACT_KEY_PARAMETER, ARTIFACT_KIND_PARAMETER, ARTIFACT_SHA256_PARAMETER,
+};
+use techchallenge_stacks::{Architecture, StackDefinition, StackRole};
+
+/// The stack name of a definition, as the engine's newtype.
+pub fn name(def: &StackDefinition) -> Result<StackName> {
+    StackName::new(def.name.clone()).with_context(|| format!("stack name {}", def.name))
+}
+
+/// The spec of one stack; `artifact` fills the application's build parameters.
+pub fn spec(
+    architecture: &Architecture,
+    def: &StackDefinition,
+    artifact: Option<&Artifact>,
+) -> Result<StackSpec> {
+    let body = def
+        .template
+        .to_json()
+        .with_context(|| format!("rendering {}", def.name))?;
+    let mut spec = StackSpec::new(name(def)?, body)
+        .tag("project", "techchallenge")
+        .tag("environment", architecture.settings.environment.clone())
+        .tag("stack-role", def.role.as_str());
+    for dep in &def.depends_on {
+        spec = spec.depends_on(StackName::new(dep.clone())?);
+    }
+    for p in &def.protected {
+        spec = spec.protect(p.logical_id, p.reason);
+    }
+    for (key, value) in &def.before_delete_parameters {
+        spec = spec.before_delete(Parameter::new(*key, *value));
+    }
+    if def.role == StackRole::Application
+        && let Some(a) = artifact
+    {
+        spec = spec
+            .parameter(Parameter::new(ARTIFACT_KEY_PARAMETER, a.key.clone()))
+            .parameter(Parameter::new(ARTIFACT_SHA256_PARAMETER, a.sha256.clone()))
+            .parameter(Parameter::new(ARTIFACT_KIND_PARAMETER, a.kind.as_str()));
+    }
+    Ok(spec)
+}
+
+/// Specs of the given roles, in deployment order.
+pub fn specs(
+    architecture: &Architecture,
+    roles: &[StackRole],
+    artifact: Option<&Artifact>,
+) -> Result<Vec<StackSpec>> {
+    architecture
+        .stacks
+        .iter()
+        .filter(|d| roles.contains(&d.role))
+        .map(|d| spec(architecture, d, artifact))
+        .collect()
+}
+
+/// The stack name for a role.
+pub fn role_name(architecture: &Architecture, role: StackRole) -> Result<StackName> {
+    let def = architecture
+        .stack(role)
+        .with_context(|| format!("no {role} stack in the architecture"))?;
+    name(def)
+}
