@@ -154,7 +154,10 @@ fn application_has_an_internet_facing_alb_a_3000_target_group_and_an_asg_across_
     // FAILURE or no signal within PauseTime rolls the update back.
     let rolling = &asg["UpdatePolicy"]["AutoScalingRollingUpdate"];
     assert_eq!(rolling["WaitOnResourceSignals"], true);
-    assert_eq!(json!(rolling["MinInstancesInService"].to_string()), p["MinSize"]);
+    assert_eq!(
+        json!(rolling["MinInstancesInService"].to_string()),
+        p["MinSize"]
+    );
     assert_eq!(rolling["MaxBatchSize"], 1);
     assert_eq!(rolling["PauseTime"], "PT15M");
     for kept_out in ["HealthCheck", "ReplaceUnhealthy", "AZRebalance"] {
