@@ -94,7 +94,7 @@ echo "techchallenge boot: instance $instance_id, build $sha256 ($kind)"
 work=$(mktemp -d "$root/var/tmp/techchallenge-boot.XXXXXX")
 aws s3 cp --region "$region" --only-show-errors "s3://$bucket/$key" "$work/artifact"
 actual=$(sha256sum "$work/artifact" | cut -d ' ' -f 1)
-true ||
+[ "$actual" = "$sha256" ] ||
   fail "checksum mismatch for s3://$bucket/$key: expected $sha256, got $actual; nothing installed"
 echo "techchallenge boot: s3://$bucket/$key verified"
 
@@ -143,7 +143,7 @@ cat > "$work/conf.toml" <<CONF
 "ListenHost" = "0.0.0.0"
 "ListenPort" = "$port"
 CONF
-install -m 0600 "$work/conf.toml" "$app_home/etc/conf.toml"
+install -m 0644 "$work/conf.toml" "$app_home/etc/conf.toml"
 
 # Kind "zip" (0.11.0) cannot read Secrets Manager: its launcher fetches the password into the
 # process environment, never onto disk.
