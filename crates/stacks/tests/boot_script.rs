@@ -139,6 +139,8 @@ fn the_boot_installs_configures_migrates_serves_and_signals_success() {
         );
     }
 
+    verify_unit(&boot.root.join("etc/systemd/system/techchallenge.service"));
+
     // The commands the boot ran, in order; no package installed for a binary build.
     let calls = boot.stub_file("calls");
     let calls: Vec<&str> = calls.lines().collect();
@@ -869,6 +871,36 @@ fn is_zombie(pid: u32) -> bool {
                 .is_some_and(|(_, rest)| rest.starts_with('Z'))
         })
         .unwrap_or(true)
+}
+
+/// systemd's own check of the unit (unknown keys, bad values, unknown system call groups), where
+/// `systemd-analyze` exists. Its only allowed complaint: the binary is not at its /opt path on
+/// this machine (it is under the fake root, where the systemctl stub ran it).
+fn verify_unit(unit: &Path) {
+    let Ok(out) = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(unit)
+        .output()
+    else {
+        eprintln!("note: no systemd-analyze here; the unit's syntax is not checked");
+        return;
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let complaints: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            !l.trim().is_empty()
+                && !l.ends_with(
+                    "Command /opt/techchallenge/current/TechChallengeApp is not executable: \
+                     No such file or directory",
+                )
+        })
+        .collect();
+    assert_eq!(complaints, Vec::<&str>::new(), "systemd-analyze verify");
 }
 
 // ---------------------------------------------------------------------------------------------
