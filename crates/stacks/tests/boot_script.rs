@@ -15,7 +15,9 @@
 //! The successful boots listen on port 3000, as instances do; no other test in the workspace
 //! binds 3000 (the app's tests use port 0), and these take a lock so they never overlap.
 //! Needs `target/release/TechChallengeApp` (or `TECHCHALLENGE_APP_BINARY`), PostgreSQL
-//! (`TEST_DATABASE_URL`) and moto (`TEST_MOTO_URL`); `scripts/test` provides all three.
+//! (`TEST_DATABASE_URL`) and moto (`TEST_MOTO_URL`), and root (the systemctl stub mounts the fake
+//! root's /opt in a private mount namespace and runs the app as nobody); `scripts/test`, run as
+//! root, provides all of it.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -55,6 +57,7 @@ fn the_boot_installs_configures_migrates_serves_and_signals_success() {
     let _port = PORT_3000.lock().unwrap_or_else(|e| e.into_inner());
     assert_port_free(APP_PORT);
     let boot = Boot::prepare(&services, Build::Real);
+    let app = AppProcess::watch(boot.state.join("app.pid"));
     let run = boot.run();
     assert!(
         run.success,
@@ -62,7 +65,7 @@ fn the_boot_installs_configures_migrates_serves_and_signals_success() {
         run.output,
         boot.stub_file("exec-start-pre.log")
     );
-    let _app = AppProcess::from_pidfile(&boot.state.join("app.pid"));
+    assert!(app.pid() > 1);
 
     // Installed under its checksum, `current` pointing at it, byte for byte the build.
     let app_home = boot.root.join("opt/techchallenge");
@@ -308,9 +311,9 @@ fn the_password_is_nowhere_but_in_the_secret() {
 
     // Boot, then search every file it wrote (unit, configuration, log, the app's own output).
     assert_port_free(APP_PORT);
+    let app = AppProcess::watch(boot.state.join("app.pid"));
     let run = boot.run();
     assert!(run.success, "the boot script failed:\n{}", run.output);
-    let app = AppProcess::from_pidfile(&boot.state.join("app.pid"));
     let (status, _) = http_get(APP_PORT, "/healthcheck/");
     assert_eq!(
         status, 200,
@@ -351,8 +354,8 @@ fn the_password_is_nowhere_but_in_the_secret() {
     );
     // Nor in the running app's command line or environment: it holds the password in memory.
     for what in ["cmdline", "environ"] {
-        let data = std::fs::read(format!("/proc/{}/{what}", app.pid)).unwrap_or_default();
-        assert!(!data.is_empty(), "/proc/{}/{what} is readable", app.pid);
+        let data = std::fs::read(format!("/proc/{}/{what}", app.pid())).unwrap_or_default();
+        assert!(!data.is_empty(), "/proc/{}/{what} is readable", app.pid());
         assert!(!contains(&data, &password), "{what}");
     }
 }
@@ -408,6 +411,24 @@ impl Services {
                 panic!("TEST_DATABASE_URL and TEST_MOTO_URL must be set: TESTS_REQUIRE_SERVICES=1");
             }
             eprintln!("note: TEST_DATABASE_URL or TEST_MOTO_URL not set; skipping a boot test");
+            return None;
+        }
+        // The systemctl stub mounts the fake root's /opt in a namespace and drops to nobody.
+        let root = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Uid:"))
+                    .map(|ids| ids.split_whitespace().next() == Some("0"))
+            })
+            .unwrap_or(false);
+        if !root {
+            if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
+                panic!(
+                    "the boot tests run as root (as scripts/test does): TESTS_REQUIRE_SERVICES=1"
+                );
+            }
+            eprintln!("note: not root; skipping a boot test");
             return None;
         }
         let db_port = db_url
@@ -823,24 +844,36 @@ fn assert_signal(args: &[String], status: &str) {
     assert_eq!(value("--region"), Some(REGION), "{args:?}");
 }
 
-/// The app started by the systemctl stub; stopped (TERM, then KILL) when dropped.
+/// The app the systemctl stub starts, known by the pid file it writes. Set up before the boot
+/// runs, so the app is stopped (TERM, then KILL) when the test ends, however far it got.
 struct AppProcess {
-    pid: u32,
+    pidfile: PathBuf,
 }
 
 impl AppProcess {
-    fn from_pidfile(path: &Path) -> AppProcess {
+    fn watch(pidfile: PathBuf) -> AppProcess {
+        AppProcess { pidfile }
+    }
+
+    fn read_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(&self.pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    }
+
+    /// The app's pid, waiting briefly for the stub to write it.
+    fn pid(&self) -> u32 {
         let started = Instant::now();
         loop {
-            let pid = std::fs::read_to_string(path)
-                .ok()
-                .and_then(|s| s.trim().parse().ok());
-            match pid {
-                Some(pid) => return AppProcess { pid },
+            match self.read_pid() {
+                Some(pid) => return pid,
                 None if started.elapsed() < Duration::from_secs(10) => {
                     std::thread::sleep(Duration::from_millis(50));
                 }
-                None => panic!("the systemctl stub wrote no pid to {}", path.display()),
+                None => panic!(
+                    "the systemctl stub wrote no pid to {}",
+                    self.pidfile.display()
+                ),
             }
         }
     }
@@ -848,16 +881,17 @@ impl AppProcess {
 
 impl Drop for AppProcess {
     fn drop(&mut self) {
+        let Some(pid) = self.read_pid() else { return };
         let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid);
         for signal in ["-TERM", "-KILL"] {
-            if !alive(self.pid) {
+            if !alive(pid) {
                 return;
             }
             let _ = Command::new("kill")
-                .args([signal, &self.pid.to_string()])
+                .args([signal, &pid.to_string()])
                 .status();
             let started = Instant::now();
-            while alive(self.pid) && started.elapsed() < Duration::from_secs(10) {
+            while alive(pid) && started.elapsed() < Duration::from_secs(10) {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
