@@ -386,6 +386,24 @@ fn user_data_fits_in_16_kib_after_base64_with_long_values() {
     assert_eq!(unknown, Vec::<String>::new());
 }
 
+#[test]
+fn the_stubs_pass_shellcheck() {
+    // scripts/checks/10-shellcheck.sh covers scripts/ and the boot script; the stubs live here.
+    let stubs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boot/stubs");
+    let files: Vec<PathBuf> = STUBS.iter().map(|(name, _)| stubs.join(name)).collect();
+    match Command::new("shellcheck").args(&files).output() {
+        Ok(out) => assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        ),
+        Err(e) if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") => {
+            panic!("shellcheck (scripts/setup installs it): {e}")
+        }
+        Err(e) => eprintln!("note: no shellcheck ({e}); skipping"),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Services and fixtures
 
