@@ -23,6 +23,7 @@ rds_ca_url=${!TECHCHALLENGE_RDS_CA_URL:-https://truststore.pki.rds.amazonaws.com
 
 install -d -m 0755 "$root/var/log" "$root/var/tmp"
 exec > >(tee -a "$root/var/log/techchallenge-boot.log") 2>&1
+log_pid=$!
 echo "techchallenge boot: starting at $(date -u +%FT%TZ)"
 
 region='${AWS::Region}'
@@ -76,6 +77,9 @@ on_exit() {
     echo "techchallenge boot: failed (exit $status)" >&2
     signal FAILURE || true
   fi
+  # The log is complete when the script ends.
+  exec >&- 2>&-
+  wait "$log_pid" || true
 }
 trap on_exit EXIT
 

@@ -224,6 +224,11 @@ fn a_wrong_checksum_signals_failure_and_installs_or_starts_nothing() {
         run.output
     );
     assert!(run.output.contains("checksum mismatch"), "{}", run.output);
+    let log = std::fs::read_to_string(boot.root.join("var/log/techchallenge-boot.log"))
+        .unwrap_or_default();
+    for line in ["checksum mismatch", "signalled FAILURE"] {
+        assert!(log.contains(line), "the boot log is complete: {log}");
+    }
 
     let signals = boot.signals();
     assert_eq!(signals.len(), 1, "{signals:#?}\n{}", run.output);
