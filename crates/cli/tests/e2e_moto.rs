@@ -445,7 +445,7 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     let sha1 = techchallenge_sha(&v1);
     assert_eq!(key, format!("app/{sha1}/TechChallengeApp"));
     assert_eq!(assignment(&user_data, "sha256"), sha1);
-    assert_eq!(aws.keys(&bucket).await, [key.clone()]);
+    assert_eq!(aws.keys(&bucket).await, std::slice::from_ref(&key));
     let object = aws
         .s3
         .get_object()
@@ -484,7 +484,7 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     assert!(out.contains("No changes"), "{out}");
     assert!(out.contains("nothing uploaded"), "{out}");
     assert!(!out.contains("uploaded to s3://"), "{out}");
-    assert_eq!(aws.keys(&bucket).await, [key.clone()]);
+    assert_eq!(aws.keys(&bucket).await, std::slice::from_ref(&key));
 
     // A changed instance count updates the application stack in place.
     let out = deploy(&url, &v1, &["--desired-instances", "3"]);

@@ -1,0 +1,335 @@
+//! The commands in-process against the engine's scripted fake CloudFormation and an in-memory
+//! artifact store: what moto cannot show (per-resource events, rollback with its reason,
+//! change-set execution, Ctrl-C) and what needs a scripted user: the prompt with no default
+//! answer, `--yes`, refusing without a terminal, the plan's text, the data-loss refusal, the
+//! failure report, `--json` events, destroy emptying the bucket after confirming.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use techchallenge_cli::{Backend, Captured, Console, Services, run};
+use techchallenge_deploy::artifact::MemoryArtifactStore;
+use techchallenge_deploy::fake::{FakeCloudFormation, Script};
+use techchallenge_deploy::{ChangeAction, EngineOptions, LogicalId, Replacement, ResourceChange};
+
+struct World {
+    fake: Arc<FakeCloudFormation>,
+    store: Arc<MemoryArtifactStore>,
+    _dir: tempfile::TempDir,
+    binary: String,
+}
+
+impl World {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let binary = dir.path().join("TechChallengeApp");
+        std::fs::write(&binary, b"build").expect("write build");
+        Self {
+            fake: Arc::new(FakeCloudFormation::new()),
+            store: Arc::new(MemoryArtifactStore::new()),
+            binary: binary.to_str().expect("utf-8").to_owned(),
+            _dir: dir,
+        }
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Fixed(Services {
+            cfn: self.fake.clone(),
+            store: self.store.clone(),
+            engine_options: EngineOptions {
+                poll_interval: Duration::from_secs(1),
+                timeout: Duration::from_secs(600),
+                request_token: Some("t".to_owned()),
+                ..EngineOptions::default()
+            },
+        })
+    }
+
+    async fn run_with(&self, args: &[&str], console: &Console) -> u8 {
+        let mut all = vec!["techchallenge"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--app-binary", &self.binary]);
+        run(all, console, self.backend()).await
+    }
+
+    async fn run(&self, args: &[&str], input: &str, tty: bool) -> (u8, Captured) {
+        let (console, captured) = Console::scripted(input, tty);
+        let code = self.run_with(args, &console).await;
+        (code, captured)
+    }
+
+    fn executed(&self) -> usize {
+        self.fake.calls_of("ExecuteChangeSet").len() + self.fake.calls_of("CreateStack").len()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_prompt_has_no_default_answer() {
+    let w = World::new();
+    let (code, out) = w.run(&["deploy"], "\nmaybe\nyes\n", true).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    let asked = out.stderr();
+    assert_eq!(
+        asked.matches("Please answer yes or no.").count(),
+        2,
+        "{asked}"
+    );
+    assert_eq!(asked.matches("Type yes or no:").count(), 3, "{asked}");
+    assert!(asked.contains("widen security groups or IAM"), "{asked}");
+    assert_eq!(w.fake.calls_of("ExecuteChangeSet").len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_means_nothing_changes() {
+    let w = World::new();
+    let (code, out) = w.run(&["deploy"], "no\n", true).await;
+    assert_eq!(code, 1);
+    assert!(out.stderr().contains("Not deployed: nothing was changed."));
+    assert_eq!(w.executed(), 0);
+    assert!(w.store.calls().iter().all(|c| !c.starts_with("PutObject")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_terminal_it_refuses_and_names_yes() {
+    let w = World::new();
+    let (code, out) = w.run(&["deploy"], "yes\n", false).await;
+    assert_eq!(code, 2, "{}", out.stderr());
+    assert!(
+        out.stderr().contains("stdin is not a terminal"),
+        "{}",
+        out.stderr()
+    );
+    assert!(out.stderr().contains("--yes"));
+    assert_eq!(w.executed(), 0);
+    // --yes needs no terminal.
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    let text = out.stdout();
+    assert!(
+        text.contains("application build uploaded to s3://fake-ArtifactBucket/app/"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "techchallenge-dev-database  Database (AWS::RDS::DBInstance)  CREATE_COMPLETE"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Application URL:"), "{text}");
+    assert!(
+        text.contains("techchallenge-dev-application: created in"),
+        "{text}"
+    );
+    // The bucket got the build before the application stack was started.
+    let key = w.store.keys("fake-ArtifactBucket");
+    assert_eq!(key.len(), 1);
+    // Again: nothing to do, exit 0, nothing uploaded.
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 0);
+    assert!(out.stdout().contains("No changes"), "{}", out.stdout());
+    assert!(
+        out.stdout().contains("nothing uploaded"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(
+        w.store
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("PutObject"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn plan_shows_a_readable_diff_and_changes_nothing() {
+    let w = World::new();
+    let (code, out) = w.run(&["plan"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    let text = out.stdout();
+    assert!(text.contains("techchallenge-dev-network: create"), "{text}");
+    assert!(text.contains("  + Vpc (AWS::EC2::VPC)"), "{text}");
+    assert!(
+        text.contains("/Properties/CidrBlock: 10.0.0.0/16"),
+        "{text}"
+    );
+    assert!(
+        text.contains("techchallenge-dev-application: create (from the template"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "! widens security group: ingress tcp 80-80 from 0.0.0.0/0 (open to the world)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Plan: "), "{text}");
+    assert!(text.contains("Application build: app/"), "{text}");
+    assert_eq!(w.executed(), 0);
+    assert!(w.store.calls().is_empty(), "plan uploads nothing");
+    assert!(
+        !w.fake.calls_of("DeleteChangeSet").is_empty(),
+        "its change set is removed again"
+    );
+}
+
+fn replace_database() -> Vec<ResourceChange> {
+    vec![ResourceChange {
+        action: ChangeAction::Modify,
+        logical_id: LogicalId::new("Database"),
+        physical_id: Some("db".to_owned()),
+        resource_type: "AWS::RDS::DBInstance".to_owned(),
+        replacement: Some(Replacement::Always),
+        details: Vec::new(),
+        before_context: None,
+        after_context: None,
+    }]
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_plan_that_replaces_the_database_is_refused_without_the_flag() {
+    let w = World::new();
+    assert_eq!(w.run(&["deploy", "--yes"], "", false).await.0, 0);
+    w.fake
+        .script_changes("techchallenge-dev-database", replace_database());
+    let (code, out) = w
+        .run(
+            &["deploy", "--yes", "--db-instance-class", "db.t4g.small"],
+            "",
+            false,
+        )
+        .await;
+    assert_eq!(code, 1);
+    let err = out.stderr();
+    assert!(err.contains("Refusing a change that loses data"), "{err}");
+    assert!(
+        err.contains("Database in techchallenge-dev-database would be replaced"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-data-loss"), "{err}");
+    assert!(out.stdout().contains("[REPLACEMENT]"), "{}", out.stdout());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_reports_the_resource_the_state_and_what_next() {
+    let w = World::new();
+    w.fake.script(
+        "techchallenge-dev-application",
+        Script::FailResource {
+            logical_id: "LoadBalancer".to_owned(),
+            reason: "Resource handler returned message: \"too many load balancers\"".to_owned(),
+        },
+    );
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 1);
+    let err = out.stderr();
+    assert!(
+        err.contains("techchallenge-dev-application failed and was left in ROLLBACK_COMPLETE"),
+        "{err}"
+    );
+    assert!(err.contains("LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer) CREATE_FAILED: Resource handler returned message: \"too many load balancers\""), "{err}");
+    assert!(err.contains("Next: "), "{err}");
+    // ROLLBACK_COMPLETE: the next deploy asks to delete and re-create; --yes does it.
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        out.stdout().contains("deleting to re-create"),
+        "{}",
+        out.stdout()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn json_prints_one_event_per_line() {
+    let w = World::new();
+    let (code, out) = w.run(&["deploy", "--yes", "--json"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    let types: Vec<String> = out
+        .stdout()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            v["type"].as_str().expect("type").to_owned()
+        })
+        .collect();
+    assert!(types.iter().any(|t| t == "plan"), "{types:?}");
+    assert_eq!(types.last().map(String::as_str), Some("summary"));
+    for t in ["stack_started", "resource", "stack_finished", "artifact"] {
+        assert!(types.iter().any(|x| x == t), "{t} in {types:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_leaves_cloudformation_working_and_a_rerun_attaches() {
+    let w = World::new();
+    w.fake
+        .script("techchallenge-dev-network", Script::Slow { polls: 50 });
+    let (console, out) = Console::scripted("", false);
+    let interrupt = console.interrupt.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        interrupt.notify_one();
+    });
+    let code = w.run_with(&["deploy", "--yes"], &console).await;
+    assert_eq!(code, 130);
+    assert!(
+        out.stderr().contains("CloudFormation carries on"),
+        "{}",
+        out.stderr()
+    );
+    assert!(w.fake.calls_of("CancelUpdateStack").is_empty());
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        out.stdout().contains("attaching and waiting"),
+        "{}",
+        out.stdout()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
+    let w = World::new();
+    assert_eq!(w.run(&["deploy", "--yes"], "", false).await.0, 0);
+    // Refused while the application still imports: named, nothing asked, nothing deleted.
+    let (code, out) = w.run(&["destroy", "database", "--yes"], "", false).await;
+    assert_eq!(code, 1);
+    assert!(
+        out.stderr()
+            .contains("techchallenge-dev-application still imports"),
+        "{}",
+        out.stderr()
+    );
+    // Declined: nothing deleted, nothing emptied.
+    let (code, out) = w.run(&["destroy"], "no\n", true).await;
+    assert_eq!(code, 1);
+    let text = out.stdout();
+    assert!(text.contains("final snapshot"), "{text}");
+    assert!(text.contains("bucket is emptied first"), "{text}");
+    assert!(w.store.calls().iter().all(|c| !c.starts_with("Empty")));
+    assert!(w.fake.calls_of("DeleteStack").is_empty());
+    // Confirmed: deletion protection lifted, bucket emptied, everything gone.
+    let (code, out) = w.run(&["destroy"], "yes\n", true).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        w.store
+            .calls()
+            .contains(&"Empty fake-ArtifactBucket".to_owned())
+    );
+    assert!(w.store.keys("fake-ArtifactBucket").is_empty());
+    let params = w.fake.calls_of("UpdateStack");
+    assert_eq!(
+        params.len(),
+        1,
+        "deletion protection lifted once: {params:?}"
+    );
+    for role in ["network", "artifacts", "database", "application"] {
+        assert!(
+            w.fake
+                .status_of(&format!("techchallenge-dev-{role}"))
+                .is_none()
+        );
+    }
+}
