@@ -318,6 +318,10 @@ impl ArtifactStore for SdkArtifactStore {
             .key(key)
             .body(body)
             .metadata("sha256", sha256)
+            // Our own SHA-256 as a header: S3 verifies the upload against it, and the SDK then
+            // sends a plain body instead of a chunked one with a trailing checksum (which
+            // some S3-compatible endpoints, moto among them, never finish reading).
+            .checksum_sha256(sha256_base64(sha256))
             .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
             .send()
             .await
@@ -515,4 +519,9 @@ mod tests {
             1
         );
     }
+}
+
+/// The base64 of a hex SHA-256, the form S3's `x-amz-checksum-sha256` header takes.
+fn sha256_base64(hex: &str) -> String {
+    aws_smithy_types::base64::encode(hex::decode(hex).unwrap_or_default())
 }
