@@ -484,6 +484,11 @@ impl ArtifactStore for MemoryArtifactStore {
     }
 }
 
+/// The base64 of a hex SHA-256, the form S3's `x-amz-checksum-sha256` header takes.
+fn sha256_base64(hex: &str) -> String {
+    aws_smithy_types::base64::encode(hex::decode(hex).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,9 +524,4 @@ mod tests {
             1
         );
     }
-}
-
-/// The base64 of a hex SHA-256, the form S3's `x-amz-checksum-sha256` header takes.
-fn sha256_base64(hex: &str) -> String {
-    aws_smithy_types::base64::encode(hex::decode(hex).unwrap_or_default())
 }
