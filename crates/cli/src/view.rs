@@ -1,14 +1,25 @@
 //! How plans, failures, outputs and states read to a person: the text the commands print. Pure
 //! functions from the engine's data to lines, so the tests can check them exactly.
 
+use std::time::Duration;
+
 use techchallenge_deploy::{
-    ChangeAction, Error, Plan, Replacement, StackName, StackOutput, StackState,
+    ChangeAction, Error, Outcome, Plan, Replacement, StackName, StackOutput, StackState,
 };
 
 /// The output users look for first.
 pub const URL_OUTPUT: &str = "Url";
 
 const MAX_LINE: usize = 300;
+
+/// One stack's line in a deploy or destroy summary: `  NAME: OUTCOME in 1.2s`.
+pub fn stack_result(stack: &StackName, outcome: Outcome, duration: Duration) -> String {
+    let outcome = serde_json::to_value(outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_else(|| "done".to_owned());
+    format!("  {stack}: {outcome} in {:.1}s", duration.as_secs_f64())
+}
 
 /// The plan as a readable diff plus a one-line summary and the permission widenings.
 pub fn plan(plan: &Plan) -> Vec<String> {

@@ -251,15 +251,7 @@ async fn summary(
                 started.elapsed().as_secs_f64()
             ));
             for st in &r.stacks {
-                console.println(&format!(
-                    "  {}: {} in {:.1}s",
-                    st.stack,
-                    serde_json::to_value(st.outcome)?
-                        .as_str()
-                        .unwrap_or("done")
-                        .replace('_', " "),
-                    st.duration.as_secs_f64()
-                ));
+                console.println(&view::stack_result(&st.stack, st.outcome, st.duration));
             }
         }
     }

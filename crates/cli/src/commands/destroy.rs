@@ -18,7 +18,7 @@ use super::{roles, session, until_interrupted};
 use crate::cli::{DestroyArgs, GlobalArgs};
 use crate::console::Console;
 use crate::progress::Progress;
-use crate::{Backend, specs};
+use crate::{Backend, specs, view};
 
 /// Empties the artifacts bucket right before its stack is deleted.
 struct EmptyBucketHook {
@@ -137,15 +137,7 @@ pub async fn run(
             .json(&json!({"type": "summary", "stacks": report.stacks}));
     } else {
         for st in &report.stacks {
-            console.println(&format!(
-                "  {}: {} in {:.1}s",
-                st.stack,
-                serde_json::to_value(st.outcome)?
-                    .as_str()
-                    .unwrap_or("done")
-                    .replace('_', " "),
-                st.duration.as_secs_f64()
-            ));
+            console.println(&view::stack_result(&st.stack, st.outcome, st.duration));
         }
     }
     Ok(0)
