@@ -3,8 +3,8 @@
 //! `prefer` and `require` encrypt without checking who answers (as libpq does without a root
 //! certificate); `verify-ca` checks the chain but not the host name; `verify-full` checks both,
 //! which is what RDS with its CA bundle needs. rustls has no "chain only" or "no check" mode built
-//! in, so the two small verifiers below are written by hand; both still check the handshake
-//! signatures, so the session keys are bound to the certificate that was sent.
+//! in, so the small verifier below is written by hand; it still checks the handshake signatures,
+//! so the session keys are bound to the certificate that was sent.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -33,13 +33,19 @@ pub fn connector(db: &DbSettings) -> Result<Option<MakeRustlsConnect>, StoreErro
         SslMode::Disable => return Ok(None),
         SslMode::Prefer | SslMode::Require => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(EncryptOnly(algorithms)))
+            .with_custom_certificate_verifier(Arc::new(RelaxedVerifier {
+                chain: None,
+                algorithms,
+            }))
             .with_no_client_auth(),
         SslMode::VerifyCa => {
-            let inner = webpki_verifier(db.db_ssl_root_cert.as_deref(), provider)?;
+            let chain = webpki_verifier(db.db_ssl_root_cert.as_deref(), provider)?;
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainOnly(inner)))
+                .with_custom_certificate_verifier(Arc::new(RelaxedVerifier {
+                    chain: Some(chain),
+                    algorithms,
+                }))
                 .with_no_client_auth()
         }
         SslMode::VerifyFull => {
@@ -81,50 +87,16 @@ fn webpki_verifier(
         .map_err(|e| StoreError::Setup(format!("TLS verifier: {e}")))
 }
 
-/// Accepts any certificate (sslmode `prefer`/`require`), but still checks handshake signatures.
+/// The sslmodes rustls has no verifier for: `prefer`/`require` (`chain: None`, any certificate)
+/// and `verify-ca` (`chain: Some`, the chain is checked but not the host name). Either way the
+/// handshake signatures are checked, so the session is bound to the certificate that was sent.
 #[derive(Debug)]
-struct EncryptOnly(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for EncryptOnly {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
+struct RelaxedVerifier {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
-/// Checks the chain against the roots but not the host name (sslmode `verify-ca`).
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for RelaxedVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -133,10 +105,10 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -150,7 +122,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -159,10 +131,10 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.algorithms.supported_schemes()
     }
 }
