@@ -1,0 +1,94 @@
+//! A database of the test's own: a login and database in the local PostgreSQL and a secret in
+//! moto holding that login, the way the database stack leaves them for the instances. Its
+//! password is a canary: finding it anywhere but in the secret means it leaked.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use super::REGION;
+use super::helpers::unique_tag;
+use super::services::{Services, admin_url};
+
+/// A login, database and secret of the test's own, dropped at the end.
+pub struct TestDatabase {
+    /// Empty for [`TestDatabase::unused`]: nothing to drop.
+    services_url: String,
+    pub name: String,
+    pub user: String,
+    pub password: String,
+    pub secret_arn: String,
+}
+
+impl TestDatabase {
+    /// Creates the login, its database and the secret naming them.
+    pub fn create(services: &Services) -> TestDatabase {
+        let tag = unique_tag();
+        let password = canary(&tag);
+        let name = format!("tc_boot_{tag}");
+        let user = format!("tc_boot_user_{tag}");
+        services.psql(
+            "postgres",
+            &format!("CREATE ROLE {user} LOGIN PASSWORD '{password}'"),
+        );
+        services.psql("postgres", &format!("CREATE DATABASE {name} OWNER {user}"));
+        let created = services.moto(
+            "CreateSecret",
+            &json!({
+                "Name": format!("techchallenge-boot-{tag}"),
+                "SecretString": json!({"username": user, "password": password}).to_string(),
+            }),
+        );
+        let secret_arn = created["ARN"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            secret_arn.starts_with("arn:aws:secretsmanager:"),
+            "{created}"
+        );
+        TestDatabase {
+            services_url: services.db_url.clone(),
+            name,
+            user,
+            password,
+            secret_arn,
+        }
+    }
+
+    /// For tests that never reach the database.
+    pub fn unused() -> TestDatabase {
+        TestDatabase {
+            services_url: String::new(),
+            name: "unused".into(),
+            user: "unused".into(),
+            password: canary(&unique_tag()),
+            secret_arn: format!(
+                "arn:aws:secretsmanager:{REGION}:123456789012:secret:unused-AbCdEf"
+            ),
+        }
+    }
+}
+
+/// A password distinctive enough that finding it anywhere can only mean it leaked.
+fn canary(tag: &str) -> String {
+    format!("BootLeakCanary-{tag}-Zq7")
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.services_url.is_empty() {
+            return;
+        }
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            format!("DROP ROLE IF EXISTS {}", self.user),
+        ] {
+            let _ = Command::new("psql")
+                .args([
+                    &admin_url(&self.services_url, "postgres"),
+                    "-qAtX",
+                    "-c",
+                    &sql,
+                ])
+                .output();
+        }
+    }
+}
