@@ -28,17 +28,9 @@ async fn creates_in_dependency_order_with_per_resource_events() {
             ("app", PlanAction::Create, true)
         ]
     );
-    let report = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("deploy");
-    let outcomes: Vec<_> = report
-        .stacks
-        .iter()
-        .map(|s| (s.stack.as_str(), s.outcome))
-        .collect();
+    let report = deploy(&engine, &plan, "deploy").await;
     assert_eq!(
-        outcomes,
+        outcomes(&report.stacks),
         [
             ("net", Outcome::Created),
             ("db", Outcome::Created),
@@ -80,13 +72,7 @@ async fn creates_in_dependency_order_with_per_resource_events() {
         resource_events.last().map(String::as_str),
         Some("db CREATE_COMPLETE")
     );
-    assert!(sink.events().iter().any(|e| matches!(
-        e,
-        Event::StackFinished {
-            outcome: Outcome::Created,
-            ..
-        }
-    )));
+    assert!(finished_with(&sink, Outcome::Created));
 }
 
 #[tokio::test(start_paused = true)]
@@ -99,10 +85,7 @@ async fn independent_stacks_run_in_parallel_and_dependents_wait_for_all() {
         .depends_on(name("b"));
     fake.script("a", Script::Slow { polls: 3 });
     let plan = engine.plan(&[c, a, b], Method::Direct).await.expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("deploy");
+    deploy(&engine, &plan, "deploy").await;
     let calls = fake.calls();
     // b starts while a is still running; c starts only after both settled.
     assert!(position(&calls, "CreateStack b") < position(&calls, "settled a CREATE_COMPLETE"));
@@ -115,10 +98,7 @@ async fn independent_stacks_run_in_parallel_and_dependents_wait_for_all() {
 async fn a_second_deploy_has_no_changes_and_succeeds() {
     let Setup { fake, sink, engine } = setup();
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("first deploy");
+    deploy(&engine, &plan, "first deploy").await;
     let executed = fake.calls_of("ExecuteChangeSet").len();
 
     let again = engine
@@ -127,16 +107,8 @@ async fn a_second_deploy_has_no_changes_and_succeeds() {
         .expect("plan again");
     assert!(again.is_empty(), "{again}");
     assert!(again.to_string().contains("net: no changes"));
-    let report = engine
-        .deploy(&again, DeployOptions::default())
-        .await
-        .expect("no-op deploy is Ok");
-    assert!(
-        report
-            .stacks
-            .iter()
-            .all(|s| s.outcome == Outcome::NoChanges)
-    );
+    let report = deploy(&engine, &again, "no-op deploy is Ok").await;
+    assert!(all_ended(&report.stacks, Outcome::NoChanges));
     assert_eq!(
         fake.calls_of("ExecuteChangeSet").len(),
         executed,
@@ -144,13 +116,7 @@ async fn a_second_deploy_has_no_changes_and_succeeds() {
     );
     // The empty change sets (reported FAILED by CloudFormation) were cleaned up.
     assert_eq!(fake.calls_of("DeleteChangeSet").len(), 3);
-    assert!(sink.events().iter().any(|e| matches!(
-        e,
-        Event::StackFinished {
-            outcome: Outcome::NoChanges,
-            ..
-        }
-    )));
+    assert!(finished_with(&sink, Outcome::NoChanges));
 }
 
 #[tokio::test(start_paused = true)]
@@ -158,10 +124,7 @@ async fn direct_method_creates_updates_and_treats_no_updates_as_success() {
     let Setup { fake, engine, .. } = setup();
     let plan = engine.plan(&all(), Method::Direct).await.expect("plan");
     assert!(plan.stacks.iter().all(|s| s.change_set.is_none()));
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("deploy");
+    deploy(&engine, &plan, "deploy").await;
     assert_eq!(fake.calls_of("CreateStack").len(), 3);
     assert!(fake.calls_of("ExecuteChangeSet").is_empty());
 
@@ -182,10 +145,7 @@ async fn direct_method_creates_updates_and_treats_no_updates_as_success() {
         (class.before.as_deref(), class.after.as_deref()),
         (Some("\"db.t3.micro\""), Some("\"db.t3.small\""))
     );
-    let report = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("update");
+    let report = deploy(&engine, &plan, "update").await;
     let outcomes: Vec<_> = report.stacks.iter().map(|s| s.outcome).collect();
     assert_eq!(
         outcomes,
@@ -200,10 +160,7 @@ async fn direct_method_creates_updates_and_treats_no_updates_as_success() {
         .expect("plan");
     let mut forced = stale.clone();
     forced.stacks[0].action = PlanAction::Update;
-    let report = engine
-        .deploy(&forced, DeployOptions::default())
-        .await
-        .expect("no updates is Ok");
+    let report = deploy(&engine, &forced, "no updates is Ok").await;
     assert_eq!(report.stacks[0].outcome, Outcome::NoChanges);
 }
 
@@ -220,10 +177,7 @@ async fn a_failed_create_reports_the_resource_reason_state_and_next_step() {
         },
     );
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    let err = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect_err("must fail");
+    let err = deploy_err(&engine, &plan, "must fail").await;
     let Error::StackFailed {
         stack,
         status,
@@ -259,14 +213,7 @@ async fn a_failed_create_reports_the_resource_reason_state_and_next_step() {
 #[tokio::test(start_paused = true)]
 async fn a_failed_update_rolls_back_and_says_the_stack_still_works() {
     let Setup { fake, engine, .. } = setup();
-    let plan = engine
-        .plan(&[network(), database("db.t3.micro")], Method::ChangeSet)
-        .await
-        .expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &network_and_database(), Method::ChangeSet).await;
     fake.script(
         "db",
         Script::FailResource {
@@ -279,10 +226,7 @@ async fn a_failed_update_rolls_back_and_says_the_stack_still_works() {
         .plan(&[network(), database("db.t9.huge")], Method::ChangeSet)
         .await
         .expect("plan");
-    let err = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect_err("fails");
+    let err = deploy_err(&engine, &plan, "fails").await;
     let Error::StackFailed {
         status,
         failures,
@@ -308,36 +252,27 @@ async fn rollback_complete_is_recreated_only_when_confirmed() {
     assert_eq!(plan.stacks[0].action, PlanAction::Recreate);
     assert_eq!(plan.needs_recreate().len(), 1);
 
-    let err = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect_err("refused");
+    let err = deploy_err(&engine, &plan, "refused").await;
     assert!(matches!(err, Error::NeedsRecreate { .. }), "{err}");
     assert!(fake.calls_of("DeleteStack").is_empty());
 
-    let report = engine
-        .deploy(
-            &plan,
-            DeployOptions {
-                confirm_recreate: true,
-                ..DeployOptions::default()
-            },
-        )
-        .await
-        .expect("recreated");
+    let report = deploy_with(
+        &engine,
+        &plan,
+        DeployOptions {
+            confirm_recreate: true,
+            ..DeployOptions::default()
+        },
+        "recreated",
+    )
+    .await;
     assert_eq!(report.stacks[0].outcome, Outcome::Created);
     assert_eq!(fake.status_of("net").as_deref(), Some("CREATE_COMPLETE"));
     let calls = fake.calls();
     assert!(
         position(&calls, "settled net DELETE_COMPLETE") < position(&calls, "CreateChangeSet net")
     );
-    assert!(sink.events().iter().any(|e| matches!(
-        e,
-        Event::StackStarted {
-            action: StackAction::Recreate,
-            ..
-        }
-    )));
+    assert!(started_with(&sink, StackAction::Recreate));
 }
 
 #[tokio::test(start_paused = true)]
@@ -349,10 +284,7 @@ async fn throttling_is_retried_with_backoff() {
         .plan(&[network()], Method::ChangeSet)
         .await
         .expect("plan despite throttling");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("deploy despite throttling");
+    deploy(&engine, &plan, "deploy despite throttling").await;
     let waits: Vec<u128> = sink
         .events()
         .iter()
@@ -397,10 +329,7 @@ async fn after_ctrl_c_a_rerun_attaches_to_the_running_operation() {
         |e| matches!(e, Event::WaitingForInProgress { stack, .. } if stack.as_str() == "net")
     ));
     assert_eq!(plan.stacks[0].action, PlanAction::NoChanges);
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("re-run deploy");
+    deploy(&engine, &plan, "re-run deploy").await;
     // Waited on, not restarted: one execution, and no change set before it settled.
     assert_eq!(fake.calls_of("ExecuteChangeSet").len(), 1);
     let calls = fake.calls();
@@ -447,10 +376,7 @@ async fn waiting_gives_up_after_the_timeout_with_the_state() {
         .plan(&[network()], Method::Direct)
         .await
         .expect("plan");
-    let err = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect_err("times out");
+    let err = deploy_err(&engine, &plan, "times out").await;
     assert!(
         matches!(&err, Error::Timeout { status, .. } if status.as_str() == "CREATE_IN_PROGRESS"),
         "{err}"
@@ -467,10 +393,7 @@ async fn a_lingering_old_status_right_after_starting_is_not_taken_for_the_result
         .await
         .expect("plan");
     fake.lag_next_operation("net", 2);
-    let report = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    let report = deploy(&engine, &plan, "create").await;
     assert_eq!(report.stacks[0].outcome, Outcome::Created);
     assert_eq!(fake.status_of("net").as_deref(), Some("CREATE_COMPLETE"));
 
@@ -482,10 +405,7 @@ async fn a_lingering_old_status_right_after_starting_is_not_taken_for_the_result
         .await
         .expect("plan");
     fake.lag_next_operation("net", 2);
-    let report = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("update");
+    let report = deploy(&engine, &plan, "update").await;
     assert_eq!(report.stacks[0].outcome, Outcome::Updated);
     assert_eq!(fake.status_of("net").as_deref(), Some("UPDATE_COMPLETE"));
 }

@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use techchallenge_deploy::{
-    ApiError, ChangeAction, DeployOptions, Error, Event, LogicalId, Loss, Method, Outcome,
-    PlanAction, PropertyChange, Replacement, ResourceChange, StackAction, WideningKind,
+    ApiError, ChangeAction, DeployOptions, Error, LogicalId, Loss, Method, Outcome, PlanAction,
+    PropertyChange, Replacement, ResourceChange, StackAction, WideningKind,
 };
 
 /// What CloudFormation reports when a DB instance's subnet group changes: replacement True.
@@ -34,12 +34,7 @@ fn database_replacement() -> Vec<ResourceChange> {
 #[tokio::test(start_paused = true)]
 async fn replacing_the_database_is_refused_without_allow_data_loss() {
     let Setup { fake, engine, .. } = setup();
-    let specs = vec![network(), database("db.t3.micro")];
-    let plan = engine.plan(&specs, Method::ChangeSet).await.expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &network_and_database(), Method::ChangeSet).await;
 
     fake.script_changes("db", database_replacement());
     let specs = vec![network(), database("db.t3.large")];
@@ -65,10 +60,7 @@ async fn replacing_the_database_is_refused_without_allow_data_loss() {
         "{err}"
     );
     let executed = fake.calls_of("ExecuteChangeSet").len();
-    let err = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect_err("refused");
+    let err = deploy_err(&engine, &plan, "refused").await;
     assert!(matches!(err, Error::DataLoss { .. }));
     assert_eq!(
         fake.calls_of("ExecuteChangeSet").len(),
@@ -76,30 +68,23 @@ async fn replacing_the_database_is_refused_without_allow_data_loss() {
         "nothing executed"
     );
 
-    let report = engine
-        .deploy(
-            &plan,
-            DeployOptions {
-                allow_data_loss: true,
-                ..DeployOptions::default()
-            },
-        )
-        .await
-        .expect("allowed");
+    let report = deploy_with(
+        &engine,
+        &plan,
+        DeployOptions {
+            allow_data_loss: true,
+            ..DeployOptions::default()
+        },
+        "allowed",
+    )
+    .await;
     assert_eq!(report.stacks[1].outcome, Outcome::Updated);
 }
 
 #[tokio::test(start_paused = true)]
 async fn deleting_a_protected_subnet_group_is_a_risk_too() {
     let Setup { fake, engine, .. } = setup();
-    let plan = engine
-        .plan(&[network(), database("db.t3.micro")], Method::Direct)
-        .await
-        .expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &network_and_database(), Method::Direct).await;
     let mut removal = database_replacement();
     removal[0].action = ChangeAction::Remove;
     removal[0].logical_id = LogicalId::new("DbSubnetGroup");
@@ -121,11 +106,7 @@ async fn deleting_a_protected_subnet_group_is_a_risk_too() {
 #[tokio::test(start_paused = true)]
 async fn plan_flags_security_group_widening() {
     let Setup { engine, .. } = setup();
-    let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &all(), Method::ChangeSet).await;
     let mut app = application();
     app.template_body = application_template("10.0.0.0/8").replace(
         "\"SecurityGroupIngress\":[",
@@ -167,11 +148,7 @@ async fn a_declined_create_plan_leaves_nothing_behind() {
 #[tokio::test(start_paused = true)]
 async fn destroy_is_refused_while_an_export_is_imported_and_names_the_importer() {
     let Setup { fake, engine, .. } = setup();
-    let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &all(), Method::ChangeSet).await;
 
     let err = engine.destroy(&[network()]).await.expect_err("refused");
     let Error::ExportInUse {
@@ -195,11 +172,7 @@ async fn destroy_is_refused_while_an_export_is_imported_and_names_the_importer()
 #[tokio::test(start_paused = true)]
 async fn where_list_imports_is_unavailable_declared_dependents_block_destroy() {
     let Setup { fake, engine, .. } = setup();
-    let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &all(), Method::ChangeSet).await;
     // moto answers ListImports with an HTML 500 page.
     fake.fail_next(
         "ListImports",
@@ -224,19 +197,10 @@ async fn where_list_imports_is_unavailable_declared_dependents_block_destroy() {
 #[tokio::test(start_paused = true)]
 async fn destroy_goes_in_reverse_order_and_lifts_deletion_protection_first() {
     let Setup { fake, sink, engine } = setup();
-    let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &all(), Method::ChangeSet).await;
     let report = engine.destroy(&all()).await.expect("destroy");
-    let order: Vec<_> = report
-        .stacks
-        .iter()
-        .map(|s| (s.stack.as_str(), s.outcome))
-        .collect();
     assert_eq!(
-        order,
+        outcomes(&report.stacks),
         [
             ("app", Outcome::Deleted),
             ("db", Outcome::Deleted),
@@ -247,36 +211,18 @@ async fn destroy_goes_in_reverse_order_and_lifts_deletion_protection_first() {
     assert!(position(&calls, "settled app DELETE_COMPLETE") < position(&calls, "DeleteStack db"));
     assert!(position(&calls, "UpdateStack db") < position(&calls, "DeleteStack db"));
     assert!(position(&calls, "settled db DELETE_COMPLETE") < position(&calls, "DeleteStack net"));
-    assert!(sink.events().iter().any(|e| matches!(
-        e,
-        Event::StackStarted {
-            action: StackAction::PrepareDelete,
-            ..
-        }
-    )));
+    assert!(started_with(&sink, StackAction::PrepareDelete));
     assert_eq!(fake.status_of("net"), None);
 
     // Destroying again finds nothing: a success.
     let report = engine.destroy(&all()).await.expect("idempotent");
-    assert!(
-        report
-            .stacks
-            .iter()
-            .all(|s| s.outcome == Outcome::AlreadyGone)
-    );
+    assert!(all_ended(&report.stacks, Outcome::AlreadyGone));
 }
 
 #[tokio::test(start_paused = true)]
 async fn status_and_outputs_report_each_stack() {
     let Setup { engine, .. } = setup();
-    let plan = engine
-        .plan(&[network()], Method::Direct)
-        .await
-        .expect("plan");
-    engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
+    create(&engine, &[network()], Method::Direct).await;
     let states = engine
         .status(&[name("net"), name("db")])
         .await

@@ -1,5 +1,7 @@
 //! Shared fixtures for the engine tests: three small stacks shaped like ours (network exports,
-//! database imports and holds protected data, application imports both), the fake and an engine.
+//! database imports and holds protected data, application imports both), the fake and an engine,
+//! and the steps and readings every scenario repeats (deploy a plan, create stacks, a report's
+//! outcomes, whether an event was emitted), so each test file shows only what it checks.
 
 #![allow(dead_code)]
 
@@ -9,7 +11,8 @@ use std::time::Duration;
 use serde_json::json;
 use techchallenge_deploy::fake::FakeCloudFormation;
 use techchallenge_deploy::{
-    CollectingSink, Engine, EngineOptions, Parameter, StackName, StackSpec,
+    CollectingSink, DeployOptions, DeployReport, DestroyedStack, Engine, EngineOptions, Error,
+    Event, Method, Outcome, Parameter, Plan, StackAction, StackName, StackReport, StackSpec,
 };
 
 pub fn name(s: &str) -> StackName {
@@ -79,6 +82,11 @@ pub fn application() -> StackSpec {
         .depends_on(name("db"))
 }
 
+/// The network and a database on `db.t3.micro`: the stacks holding data, without the application.
+pub fn network_and_database() -> Vec<StackSpec> {
+    vec![network(), database("db.t3.micro")]
+}
+
 pub fn all() -> Vec<StackSpec> {
     // Deliberately out of order: the engine sorts by dependency.
     vec![application(), database("db.t3.micro"), network()]
@@ -116,4 +124,79 @@ pub fn position(calls: &[String], line: &str) -> usize {
         .iter()
         .position(|c| c == line)
         .unwrap_or_else(|| panic!("no call {line:?} in {calls:#?}"))
+}
+
+/// Deploys `plan` with the default options; `what` names the step if it fails.
+pub async fn deploy(engine: &Engine, plan: &Plan, what: &str) -> DeployReport {
+    deploy_with(engine, plan, DeployOptions::default(), what).await
+}
+
+/// Deploys `plan` with `options`; `what` names the step if it fails.
+pub async fn deploy_with(
+    engine: &Engine,
+    plan: &Plan,
+    options: DeployOptions,
+    what: &str,
+) -> DeployReport {
+    engine
+        .deploy(plan, options)
+        .await
+        .unwrap_or_else(|err| panic!("{what}: {err}"))
+}
+
+/// Deploys `plan` with the default options, expecting the engine to refuse or fail; `what` says
+/// what should have stopped it.
+pub async fn deploy_err(engine: &Engine, plan: &Plan, what: &str) -> Error {
+    match engine.deploy(plan, DeployOptions::default()).await {
+        Ok(report) => panic!("{what}: expected an error, the deploy succeeded: {report:?}"),
+        Err(err) => err,
+    }
+}
+
+/// Plans `specs` with `method` and deploys the plan: the "stacks already exist" starting point.
+pub async fn create(engine: &Engine, specs: &[StackSpec], method: Method) -> DeployReport {
+    let plan = engine.plan(specs, method).await.expect("plan");
+    deploy(engine, &plan, "create").await
+}
+
+/// A row of a deploy or destroy report, read as the tests compare it.
+pub trait Row {
+    /// The stack's name and how it ended.
+    fn row(&self) -> (&str, Outcome);
+}
+
+impl Row for StackReport {
+    fn row(&self) -> (&str, Outcome) {
+        (self.stack.as_str(), self.outcome)
+    }
+}
+
+impl Row for DestroyedStack {
+    fn row(&self) -> (&str, Outcome) {
+        (self.stack.as_str(), self.outcome)
+    }
+}
+
+/// Each stack's name and outcome, in report order.
+pub fn outcomes<R: Row>(rows: &[R]) -> Vec<(&str, Outcome)> {
+    rows.iter().map(Row::row).collect()
+}
+
+/// Whether every stack of a report ended with `outcome`.
+pub fn all_ended<R: Row>(rows: &[R], outcome: Outcome) -> bool {
+    rows.iter().all(|r| r.row().1 == outcome)
+}
+
+/// Whether the engine reported some stack finished with `outcome`.
+pub fn finished_with(sink: &CollectingSink, outcome: Outcome) -> bool {
+    sink.events()
+        .iter()
+        .any(|e| matches!(e, Event::StackFinished { outcome: o, .. } if *o == outcome))
+}
+
+/// Whether the engine reported some stack started `action`.
+pub fn started_with(sink: &CollectingSink, action: StackAction) -> bool {
+    sink.events()
+        .iter()
+        .any(|e| matches!(e, Event::StackStarted { action: a, .. } if *a == action))
 }
