@@ -2,19 +2,68 @@
 //! `TEST_MOTO_URL` and `AWS_ENDPOINT_URL`): creates an exporting and an importing stack in order
 //! with the direct method (moto cannot execute change sets), shows their outputs and exports,
 //! finds a second deploy a no-op, applies a changed parameter, reports status and outputs, and
-//! refuses to destroy a stack whose export is imported. One test function: moto is shared state.
-//! Without `TEST_MOTO_URL` it is skipped with a note, unless `TESTS_REQUIRE_SERVICES=1`.
+//! refuses to destroy a stack whose export is imported. The S3 artifact store against moto too:
+//! `empty_bucket` leaves a versioned bucket deletable, and a real-sized build uploads and reads back
+//! intact. moto is shared state: it is reset once per run, and every test names its stacks and
+//! buckets after the run and itself so they never meet. Each test is bounded in time.
+//! Without `TEST_MOTO_URL` the tests are skipped with a note, unless `TESTS_REQUIRE_SERVICES=1`.
+
+mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
+use aws_config::SdkConfig;
+use aws_sdk_s3::config::RequestChecksumCalculation;
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use common::{all_ended, deploy, outcomes};
 use serde_json::json;
-use techchallenge_deploy::{
-    AwsOptions, CollectingSink, DeployOptions, Engine, EngineOptions, Error, Method, Outcome,
-    Parameter, PlanAction, StackName, StackSpec, sdk_cloudformation,
+use sha2::{Digest, Sha256};
+use techchallenge_deploy::artifact::{
+    Artifact, ArtifactKind, ArtifactStore, SdkArtifactStore, Upload, ensure_uploaded,
 };
+use techchallenge_deploy::{
+    AwsOptions, CollectingSink, Engine, EngineOptions, Error, Method, Outcome, Parameter,
+    PlanAction, StackName, StackSpec, sdk_cloudformation, sdk_config,
+};
+
+/// moto's URL from `TEST_MOTO_URL`, after resetting moto once for the whole run; `None` (with a
+/// note) to skip when it is not set, a panic instead when `TESTS_REQUIRE_SERVICES=1`.
+fn moto_url() -> Option<String> {
+    static RESET: Once = Once::new();
+    let Ok(url) = std::env::var("TEST_MOTO_URL") else {
+        if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
+            panic!(
+                "TEST_MOTO_URL is not set but TESTS_REQUIRE_SERVICES=1: start moto with `source scripts/lib/moto.sh`"
+            );
+        }
+        eprintln!(
+            "skipped: TEST_MOTO_URL is not set (run through scripts/test, or `source scripts/lib/moto.sh`)"
+        );
+        return None;
+    };
+    RESET.call_once(|| reset_moto(&url));
+    Some(url)
+}
+
+/// A prefix unique to this run and `test`, for names in moto's shared state.
+fn run_prefix(test: &str) -> String {
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    format!("mt{run}-{test}")
+}
+
+/// Runs `test` against moto, failing with a clear message if it takes longer than `limit`
+/// (an emulator that stops answering must not hang the suite).
+async fn bounded<T>(limit: Duration, what: &str, test: impl Future<Output = T>) -> T {
+    tokio::time::timeout(limit, test)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within {limit:?} against moto"))
+}
 
 /// `POST /moto-api/reset` with a hand-written HTTP/1.1 request: one call does not justify an HTTP client dependency.
 fn reset_moto(url: &str) {
@@ -59,30 +108,24 @@ fn importer_template(export: &str) -> String {
 
 #[tokio::test]
 async fn deploys_updates_reports_and_protects_exports_on_moto() {
-    let Ok(url) = std::env::var("TEST_MOTO_URL") else {
-        if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
-            panic!(
-                "TEST_MOTO_URL is not set but TESTS_REQUIRE_SERVICES=1: start moto with `source scripts/lib/moto.sh`"
-            );
-        }
-        eprintln!(
-            "skipped: TEST_MOTO_URL is not set (run through scripts/test, or `source scripts/lib/moto.sh`)"
-        );
-        return;
-    };
-    reset_moto(&url);
+    let Some(url) = moto_url() else { return };
+    bounded(
+        Duration::from_secs(240),
+        "the stacks scenario",
+        stacks_scenario(url),
+    )
+    .await;
+}
 
-    let run = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    let exporter = StackName::new(format!("mt{run}-exporter")).expect("valid");
-    let importer = StackName::new(format!("mt{run}-importer")).expect("valid");
-    let export = format!("mt{run}-VpcId");
+async fn stacks_scenario(url: String) {
+    let run = run_prefix("cfn");
+    let exporter = StackName::new(format!("{run}-exporter")).expect("valid");
+    let importer = StackName::new(format!("{run}-importer")).expect("valid");
+    let export = format!("{run}-VpcId");
     let exporter_spec = |greeting: &str| {
         StackSpec::new(
             exporter.clone(),
-            exporter_template(&export, &format!("/mt{run}/greeting")),
+            exporter_template(&export, &format!("/{run}/greeting")),
         )
         .parameter(Parameter::new("Greeting", greeting))
         .tag("project", "techchallenge")
@@ -114,20 +157,12 @@ async fn deploys_updates_reports_and_protects_exports_on_moto() {
         "{plan}"
     );
     assert_eq!(plan.stacks[0].stack, exporter);
-    let report = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("create");
-    let outcomes: Vec<_> = report
-        .stacks
-        .iter()
-        .map(|s| (s.stack.clone(), s.outcome))
-        .collect();
+    let report = deploy(&engine, &plan, "create").await;
     assert_eq!(
-        outcomes,
+        outcomes(&report.stacks),
         [
-            (exporter.clone(), Outcome::Created),
-            (importer.clone(), Outcome::Created)
+            (exporter.as_str(), Outcome::Created),
+            (importer.as_str(), Outcome::Created)
         ]
     );
 
@@ -160,24 +195,13 @@ async fn deploys_updates_reports_and_protects_exports_on_moto() {
         .await
         .expect("plan again");
     assert!(plan.is_empty(), "{plan}");
-    let report = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("no-op deploy");
-    assert!(
-        report
-            .stacks
-            .iter()
-            .all(|s| s.outcome == Outcome::NoChanges)
-    );
+    let report = deploy(&engine, &plan, "no-op deploy").await;
+    assert!(all_ended(&report.stacks, Outcome::NoChanges));
 
     // UpdateStack itself answering "No updates are to be performed." is a success too.
     let mut forced = plan.clone();
     forced.stacks[0].action = PlanAction::Update;
-    let report = engine
-        .deploy(&forced, DeployOptions::default())
-        .await
-        .expect("no-op UpdateStack");
+    let report = deploy(&engine, &forced, "no-op UpdateStack").await;
     assert_eq!(report.stacks[0].outcome, Outcome::NoChanges);
 
     // A changed parameter updates the exporter only.
@@ -188,10 +212,7 @@ async fn deploys_updates_reports_and_protects_exports_on_moto() {
         .expect("plan update");
     assert_eq!(plan.stacks[0].action, PlanAction::Update, "{plan}");
     assert_eq!(plan.stacks[1].action, PlanAction::NoChanges, "{plan}");
-    let report = engine
-        .deploy(&plan, DeployOptions::default())
-        .await
-        .expect("update");
+    let report = deploy(&engine, &plan, "update").await;
     assert_eq!(report.stacks[0].outcome, Outcome::Updated);
 
     // Status and outputs report the update.
@@ -244,4 +265,205 @@ async fn deploys_updates_reports_and_protects_exports_on_moto() {
         .await
         .expect("destroy importer");
     assert_eq!(report.stacks[0].outcome, Outcome::Deleted);
+}
+
+/// The SDK configuration for moto at `url` (credentials and region from the environment).
+async fn moto_config(url: &str) -> SdkConfig {
+    sdk_config(&AwsOptions {
+        endpoint_url: Some(url.to_owned()),
+        ..AwsOptions::default()
+    })
+    .await
+}
+
+/// An S3 client for the tests' own setup and checks: path-style like the store's, and checksums
+/// only where S3 requires them, so the setup never depends on the upload fix under test.
+fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(true)
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
+    s3.create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateBucket {bucket}: {e:?}"));
+}
+
+async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, content: &str) {
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(content.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutObject {bucket}/{key}: {e:?}"));
+}
+
+/// Every object version and delete marker in `bucket`: `(key, is a delete marker)`, sorted.
+async fn entries(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, bool)> {
+    let page = s3
+        .list_object_versions()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ListObjectVersions {bucket}: {e:?}"));
+    assert_ne!(page.is_truncated(), Some(true), "a handful fits one page");
+    let versions = page.versions().iter().map(|v| (v.key(), false));
+    let markers = page.delete_markers().iter().map(|m| (m.key(), true));
+    let mut all: Vec<_> = versions
+        .chain(markers)
+        .map(|(key, marker)| (key.unwrap_or_default().to_owned(), marker))
+        .collect();
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn empty_bucket_leaves_a_versioned_bucket_deletable_on_moto() {
+    let Some(url) = moto_url() else { return };
+    bounded(Duration::from_secs(60), "emptying a versioned bucket", async {
+        let config = moto_config(&url).await;
+        let s3 = s3_client(&config);
+        let bucket = run_prefix("empty");
+        create_bucket(&s3, &bucket).await;
+        let enabled = VersioningConfiguration::builder()
+            .status(BucketVersioningStatus::Enabled)
+            .build();
+        s3.put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(enabled)
+            .send()
+            .await
+            .expect("PutBucketVersioning");
+        for key in ["app/a/TechChallengeApp", "app/b/TechChallengeApp", "notes"] {
+            put(&s3, &bucket, key, key).await;
+        }
+        for build in ["build 1", "build 2", "build 3"] {
+            put(&s3, &bucket, "app/current", build).await;
+        }
+        s3.delete_object()
+            .bucket(&bucket)
+            .key("notes")
+            .send()
+            .await
+            .expect("DeleteObject (leaves a delete marker)");
+        let before = entries(&s3, &bucket).await;
+        let markers = before.iter().filter(|(_, marker)| *marker).count();
+        assert_eq!((before.len(), markers), (7, 1), "{before:?}");
+        assert!(
+            s3.delete_bucket().bucket(&bucket).send().await.is_err(),
+            "a bucket still holding versions must not be deletable (else this test proves nothing)"
+        );
+
+        let store = SdkArtifactStore::from_config(&config);
+        let deleted = store.empty_bucket(&bucket).await.expect("empty_bucket");
+        assert_eq!(deleted, 7, "six versions and one delete marker");
+        let after = entries(&s3, &bucket).await;
+        assert!(after.is_empty(), "left behind: {after:?}");
+        assert_eq!(
+            store.empty_bucket(&bucket).await.expect("empty again"),
+            0,
+            "an empty bucket is emptied without deleting anything"
+        );
+        s3.delete_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("DeleteBucket after empty_bucket");
+        assert!(
+            s3.head_bucket().bucket(&bucket).send().await.is_err(),
+            "the bucket is gone"
+        );
+    })
+    .await;
+}
+
+/// `len` bytes that neither repeat nor compress, like a real executable, from a fixed seed
+/// (xorshift64).
+fn pseudo_random(len: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// A real-sized PutObject once hung on moto: the SDK sent the body chunked with a trailing
+/// checksum, which moto never finished reading. `put_file` now sends our SHA-256 as the checksum
+/// header; this uploads 8 MB through the store and reads back the same bytes.
+#[tokio::test]
+async fn a_real_sized_build_uploads_and_reads_back_intact_on_moto() {
+    const SIZE: usize = 8 * 1024 * 1024;
+    let Some(url) = moto_url() else { return };
+    bounded(
+        Duration::from_secs(120),
+        "the 8 MB upload scenario",
+        async {
+            let config = moto_config(&url).await;
+            let s3 = s3_client(&config);
+            let bucket = run_prefix("upload");
+            create_bucket(&s3, &bucket).await;
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("TechChallengeApp");
+            let build = pseudo_random(SIZE);
+            std::fs::write(&path, &build).expect("write the build");
+            let artifact =
+                Artifact::from_file(&path, ArtifactKind::Binary, "app/", "TechChallengeApp")
+                    .await
+                    .expect("hash the build");
+            assert_eq!(artifact.size, SIZE as u64);
+
+            let store = SdkArtifactStore::from_config(&config);
+            let upload = tokio::time::timeout(
+                Duration::from_secs(60),
+                ensure_uploaded(&store, &bucket, &artifact),
+            )
+            .await
+            .expect(
+                "PutObject of 8 MB did not finish within 60 s: is the body sent chunked with a \
+             trailing checksum again? (see SdkArtifactStore::put_file)",
+            )
+            .expect("upload");
+            assert_eq!(upload, Upload::Uploaded);
+
+            let object = s3
+                .get_object()
+                .bucket(&bucket)
+                .key(&artifact.key)
+                .send()
+                .await
+                .expect("GetObject");
+            assert_eq!(
+                object.metadata().and_then(|m| m.get("sha256")),
+                Some(&artifact.sha256),
+                "the SHA-256 metadata"
+            );
+            let body = object.body.collect().await.expect("read back").into_bytes();
+            assert_eq!(body.len(), SIZE);
+            assert_eq!(hex::encode(Sha256::digest(&body)), artifact.sha256);
+            assert!(
+                body.as_ref() == build.as_slice(),
+                "the bytes read back differ"
+            );
+
+            // The next deploy finds the key (HeadObject on the real endpoint) and sends nothing.
+            assert_eq!(
+                ensure_uploaded(&store, &bucket, &artifact)
+                    .await
+                    .expect("check again"),
+                Upload::Unchanged
+            );
+        },
+    )
+    .await;
 }
