@@ -79,6 +79,35 @@ fn missing(operation: &'static str, what: &str) -> ApiError {
     }
 }
 
+/// A stack name as `operation` answered it; one we could not have asked for is an unexpected answer.
+fn answered_name(operation: &'static str, name: &str) -> Result<StackName, ApiError> {
+    StackName::new(name).map_err(|e| ApiError::UnexpectedResponse {
+        operation,
+        detail: e.to_string(),
+    })
+}
+
+/// The token to ask for the next page, or `None` after the last one (CloudFormation may end
+/// with an empty token rather than none).
+fn next_page(token: Option<&str>) -> Option<String> {
+    token.filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+/// The idempotency token as the SDK takes it.
+fn request_token(token: Option<&RequestToken>) -> Option<String> {
+    token.map(|t| t.as_str().to_owned())
+}
+
+/// Awaits a call whose answer carries nothing the engine needs: only its failure matters.
+async fn acknowledged<O, E>(
+    call: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+) -> Result<(), ApiError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    call.await.map(|_| ()).map_err(classify)
+}
+
 fn timestamp(t: &DateTime) -> Timestamp {
     Timestamp::from_epoch_millis(t.to_millis().unwrap_or(i64::MAX))
 }
@@ -117,10 +146,7 @@ pub(crate) fn stack(s: &sdk::Stack) -> Result<StackDescription, ApiError> {
     const OP: &str = "DescribeStacks";
     let name = s.stack_name().ok_or_else(|| missing(OP, "StackName"))?;
     Ok(StackDescription {
-        name: StackName::new(name).map_err(|e| ApiError::UnexpectedResponse {
-            operation: OP,
-            detail: e.to_string(),
-        })?,
+        name: answered_name(OP, name)?,
         id: s
             .stack_id()
             .ok_or_else(|| missing(OP, "StackId"))?
@@ -283,7 +309,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_parameters(Some(parameters(&input.parameters)))
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
-            .set_client_request_token(input.request_token.as_ref().map(|t| t.as_str().to_owned()))
+            .set_client_request_token(request_token(input.request_token.as_ref()))
             .send()
             .await
             .map_err(classify)?;
@@ -303,7 +329,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_parameters(Some(parameters(&input.parameters)))
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
-            .set_client_request_token(input.request_token.as_ref().map(|t| t.as_str().to_owned()))
+            .set_client_request_token(request_token(input.request_token.as_ref()))
             .send()
             .await
             .map_err(classify)?;
@@ -318,14 +344,14 @@ impl CloudFormation for SdkCloudFormation {
         stack: &StackName,
         token: Option<&RequestToken>,
     ) -> Result<(), ApiError> {
-        self.client
-            .delete_stack()
-            .stack_name(stack.as_str())
-            .set_client_request_token(token.map(|t| t.as_str().to_owned()))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        acknowledged(
+            self.client
+                .delete_stack()
+                .stack_name(stack.as_str())
+                .set_client_request_token(request_token(token))
+                .send(),
+        )
+        .await
     }
 
     async fn create_change_set(
@@ -400,9 +426,9 @@ impl CloudFormation for SdkCloudFormation {
                     })
                 }
             }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => next = Some(t.to_owned()),
-                _ => break,
+            next = next_page(out.next_token());
+            if next.is_none() {
+                break;
             }
         }
         description.ok_or_else(|| missing(OP, "response"))
@@ -414,15 +440,15 @@ impl CloudFormation for SdkCloudFormation {
         change_set: &ChangeSetId,
         token: Option<&RequestToken>,
     ) -> Result<(), ApiError> {
-        self.client
-            .execute_change_set()
-            .stack_name(stack.as_str())
-            .change_set_name(change_set.as_str())
-            .set_client_request_token(token.map(|t| t.as_str().to_owned()))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        acknowledged(
+            self.client
+                .execute_change_set()
+                .stack_name(stack.as_str())
+                .change_set_name(change_set.as_str())
+                .set_client_request_token(request_token(token))
+                .send(),
+        )
+        .await
     }
 
     async fn delete_change_set(
@@ -430,14 +456,14 @@ impl CloudFormation for SdkCloudFormation {
         stack: &StackName,
         change_set: &ChangeSetId,
     ) -> Result<(), ApiError> {
-        self.client
-            .delete_change_set()
-            .stack_name(stack.as_str())
-            .change_set_name(change_set.as_str())
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        acknowledged(
+            self.client
+                .delete_change_set()
+                .stack_name(stack.as_str())
+                .change_set_name(change_set.as_str())
+                .send(),
+        )
+        .await
     }
 
     async fn describe_stack_events(&self, stack: &StackName) -> Result<Vec<StackEvent>, ApiError> {
@@ -475,16 +501,11 @@ impl CloudFormation for SdkCloudFormation {
                 },
             };
             for name in out.imports() {
-                importers.push(StackName::new(name.as_str()).map_err(|e| {
-                    ApiError::UnexpectedResponse {
-                        operation: "ListImports",
-                        detail: e.to_string(),
-                    }
-                })?);
+                importers.push(answered_name("ListImports", name)?);
             }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => next = Some(t.to_owned()),
-                _ => return Ok(importers),
+            next = next_page(out.next_token());
+            if next.is_none() {
+                return Ok(importers);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The SDK implementation against `aws-smithy-mocks`: conversions of DescribeStacks,
 //! DescribeChangeSet (property-level details, replacement, pagination), DescribeStackEvents,
-//! and the classification of errors (throttling, "does not exist", "No updates", not imported).
+//! ListImports (pagination, names checked), and the classification of errors (throttling,
+//! "does not exist", "No updates", not imported).
 
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::config::retry::RetryConfig;
@@ -12,7 +13,7 @@ use aws_sdk_cloudformation::operation::describe_stack_events::{
 use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
 };
-use aws_sdk_cloudformation::operation::list_imports::ListImportsError;
+use aws_sdk_cloudformation::operation::list_imports::{ListImportsError, ListImportsOutput};
 use aws_sdk_cloudformation::operation::update_stack::UpdateStackError;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types as sdk;
@@ -342,4 +343,49 @@ async fn errors_are_classified() {
         .await
         .expect("ok");
     assert!(importers.is_empty());
+}
+
+#[tokio::test]
+async fn list_imports_follows_pages_until_an_empty_token_and_checks_names() {
+    let export = ExportName::new("dev-network-VpcId");
+    let first = mock!(Client::list_imports)
+        .match_requests(|r| r.next_token().is_none())
+        .then_output(|| {
+            ListImportsOutput::builder()
+                .imports("dev-database")
+                .next_token("page-2")
+                .build()
+        });
+    let second = mock!(Client::list_imports)
+        .match_requests(|r| r.next_token() == Some("page-2"))
+        .then_output(|| {
+            ListImportsOutput::builder()
+                .imports("dev-application")
+                .next_token("")
+                .build()
+        });
+    let importers = cfn(&[&first, &second])
+        .list_imports(&export)
+        .await
+        .expect("both pages");
+    let importers: Vec<_> = importers.iter().map(StackName::as_str).collect();
+    assert_eq!(importers, ["dev-database", "dev-application"]);
+    assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+
+    let odd = mock!(Client::list_imports)
+        .then_output(|| ListImportsOutput::builder().imports("not a stack!").build());
+    let err = cfn(&[&odd])
+        .list_imports(&export)
+        .await
+        .expect_err("a name CloudFormation could not have");
+    assert!(
+        matches!(
+            &err,
+            ApiError::UnexpectedResponse {
+                operation: "ListImports",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
