@@ -211,26 +211,19 @@ pub async fn download(url: &str, dir: &Path) -> Result<PathBuf, ArtifactError> {
         return Err(fail(format!("HTTP {}", response.status())));
     }
     let path = dir.join(name);
-    let mut file = tokio::fs::File::create(&path)
-        .await
-        .map_err(|source| ArtifactError::Write {
-            path: path.clone(),
-            source,
-        })?;
+    let write_err = |source| ArtifactError::Write {
+        path: path.clone(),
+        source,
+    };
+    let mut file = tokio::fs::File::create(&path).await.map_err(write_err)?;
     while let Some(chunk) = response.chunk().await.map_err(|e| fail(e.to_string()))? {
         tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
             .await
-            .map_err(|source| ArtifactError::Write {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(write_err)?;
     }
     tokio::io::AsyncWriteExt::flush(&mut file)
         .await
-        .map_err(|source| ArtifactError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        .map_err(write_err)?;
     Ok(path)
 }
 
@@ -331,6 +324,12 @@ impl ArtifactStore for SdkArtifactStore {
 
     async fn empty_bucket(&self, bucket: &str) -> Result<u64, ArtifactError> {
         use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        let refused = |key: &str, message: String| ArtifactError::S3 {
+            operation: "DeleteObjects",
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message,
+        };
         let mut deleted = 0u64;
         loop {
             // Always list from the start: what was deleted no longer shows.
@@ -353,12 +352,7 @@ impl ArtifactStore for SdkArtifactStore {
                     .key(key)
                     .set_version_id(version.map(str::to_owned))
                     .build()
-                    .map_err(|e| ArtifactError::S3 {
-                        operation: "DeleteObjects",
-                        bucket: bucket.to_owned(),
-                        key: key.to_owned(),
-                        message: e.to_string(),
-                    })?;
+                    .map_err(|e| refused(key, e.to_string()))?;
                 ids.push(id);
             }
             if ids.is_empty() {
@@ -369,12 +363,7 @@ impl ArtifactStore for SdkArtifactStore {
                     .set_objects(Some(batch.to_vec()))
                     .quiet(true)
                     .build()
-                    .map_err(|e| ArtifactError::S3 {
-                        operation: "DeleteObjects",
-                        bucket: bucket.to_owned(),
-                        key: String::new(),
-                        message: e.to_string(),
-                    })?;
+                    .map_err(|e| refused("", e.to_string()))?;
                 let answer = self
                     .client
                     .delete_objects()
@@ -384,12 +373,10 @@ impl ArtifactStore for SdkArtifactStore {
                     .await
                     .map_err(|e| s3_error("DeleteObjects", bucket, "", &e))?;
                 if let Some(err) = answer.errors().first() {
-                    return Err(ArtifactError::S3 {
-                        operation: "DeleteObjects",
-                        bucket: bucket.to_owned(),
-                        key: err.key().unwrap_or_default().to_owned(),
-                        message: err.message().unwrap_or("refused").to_owned(),
-                    });
+                    return Err(refused(
+                        err.key().unwrap_or_default(),
+                        err.message().unwrap_or("refused").to_owned(),
+                    ));
                 }
                 deleted += batch.len() as u64;
             }
