@@ -41,10 +41,9 @@ fn browser_available() -> bool {
     if std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists() {
         return true;
     }
-    if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
-        panic!("{CHROMIUM} and {CHROMEDRIVER} are required (scripts/setup installs them)");
-    }
-    eprintln!("note: Chromium or ChromeDriver missing; skipping the browser test");
+    techchallenge_system_tests::services::unavailable(&format!(
+        "{CHROMIUM} or {CHROMEDRIVER} is missing (scripts/setup installs them)"
+    ));
     false
 }
 

@@ -1,14 +1,40 @@
 //! AWS access from the global flags: `--region`, `--profile` and `--endpoint-url` (or
-//! `AWS_ENDPOINT_URL`) on top of the standard credential chain, turned into the engine's
-//! CloudFormation and the S3 artifact store in one place. Tests hand in fakes instead.
+//! `AWS_ENDPOINT_URL`) on top of the standard credential chain (environment, profiles and
+//! `AWS_PROFILE`, SSO, ...), loaded once and turned into the engine's CloudFormation and the S3
+//! artifact store. Tests hand in fakes instead.
 
 use std::sync::Arc;
 
-use techchallenge_deploy::artifact::ArtifactStore;
-use techchallenge_deploy::{AwsOptions, CloudFormation, EngineOptions};
-use techchallenge_stacks::Settings;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use techchallenge_artifact::{ArtifactStore, SdkArtifactStore};
+use techchallenge_deploy::{CloudFormation, EngineOptions, SdkCloudFormation};
 
-use crate::cli::GlobalArgs;
+/// Where and as whom to reach AWS. `None` fields fall back to the environment and profile files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsOptions {
+    /// Region, e.g. `eu-west-1` (`--region`, else the settings file's `region`).
+    pub region: Option<String>,
+    /// Named profile from `~/.aws/config` (`--profile`).
+    pub profile: Option<String>,
+    /// An endpoint for every service (`--endpoint-url`), e.g. `http://127.0.0.1:5000` for moto.
+    pub endpoint_url: Option<String>,
+}
+
+/// Loads the shared SDK configuration for `options`; `AWS_ENDPOINT_URL` is honoured by
+/// `aws-config` itself.
+pub async fn sdk_config(options: &AwsOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
 
 /// The AWS services a command uses.
 #[derive(Clone)]
@@ -29,24 +55,15 @@ pub enum Backend {
     Fixed(Services),
 }
 
-/// The AWS options the flags and settings ask for (flags win over the settings file's region).
-pub fn options(global: &GlobalArgs, settings: &Settings) -> AwsOptions {
-    AwsOptions {
-        region: global.region.clone().or_else(|| settings.region.clone()),
-        profile: global.profile.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-    }
-}
-
 /// Connects (lazily: the SDK makes no call until the first request).
-pub async fn connect(backend: Backend, global: &GlobalArgs, settings: &Settings) -> Services {
+pub async fn connect(backend: Backend, options: &AwsOptions) -> Services {
     match backend {
         Backend::Fixed(services) => services,
         Backend::Aws => {
-            let (cfn, store) = techchallenge_deploy::sdk_clients(&options(global, settings)).await;
+            let config = sdk_config(options).await;
             Services {
-                cfn: Arc::new(cfn),
-                store: Arc::new(store),
+                cfn: Arc::new(SdkCloudFormation::from_config(&config)),
+                store: Arc::new(SdkArtifactStore::from_config(&config)),
                 engine_options: EngineOptions::default(),
             }
         }

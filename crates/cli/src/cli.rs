@@ -1,5 +1,6 @@
-//! Command-line arguments (clap derive). Only this binary sees them: `settings.rs` turns them
-//! into the stacks crate's `Settings` in one place.
+//! Command-line arguments (clap derive). Only this binary sees them: `config.rs` turns them
+//! (with the settings file) into the stacks crate's `Settings` and the deploy-time settings, in
+//! one place.
 
 use std::path::PathBuf;
 
@@ -62,15 +63,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "ARN")]
     pub certificate_arn: Option<String>,
     /// The TechChallengeApp executable to deploy (default: target/release/TechChallengeApp).
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        conflicts_with = "app_release_url"
-    )]
+    #[arg(long, global = true, value_name = "PATH")]
     pub app_binary: Option<PathBuf>,
-    /// Deploy an upstream release zip instead, e.g. the 0.11.0 release the seed used.
-    #[arg(long, global = true, value_name = "URL")]
+    /// Removed: kept only to say why (see `config::REMOVED_RELEASE_URL`).
+    #[arg(long, global = true, value_name = "URL", hide = true)]
     pub app_release_url: Option<String>,
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

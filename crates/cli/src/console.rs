@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 use tokio::sync::Notify;
 
-use crate::settings::UsageError;
+use crate::error::UsageError;
 
 /// Ctrl-C arrived: the command stopped waiting, CloudFormation carries on. Exit code 130.
 #[derive(Debug, thiserror::Error)]

@@ -36,14 +36,14 @@ pub fn rule_files(extra: Option<&Path>) -> Result<Vec<RuleFile>> {
         vec![path.to_path_buf()]
     };
     if paths.is_empty() {
-        anyhow::bail!(crate::settings::UsageError(format!(
+        anyhow::bail!(crate::error::UsageError(format!(
             "{} holds no *.guard rule file",
             path.display()
         )));
     }
     for p in paths {
         let text = std::fs::read_to_string(&p).map_err(|e| {
-            crate::settings::UsageError(format!("cannot read Guard rules {}: {e}", p.display()))
+            crate::error::UsageError(format!("cannot read Guard rules {}: {e}", p.display()))
         })?;
         files.push(RuleFile {
             name: p.display().to_string(),
@@ -70,7 +70,7 @@ pub fn check(stack: &str, template: &Value, rules: &[RuleFile]) -> Result<Vec<St
             false,
         )
         .map_err(|e| {
-            crate::settings::UsageError(format!("Guard rules {} do not parse: {e}", rule_file.name))
+            crate::error::UsageError(format!("Guard rules {} do not parse: {e}", rule_file.name))
         })?;
         let report: Value = serde_json::from_str(&report)
             .with_context(|| format!("reading cfn-guard's report for {stack}"))?;

@@ -9,10 +9,11 @@ mod app_build;
 mod aws;
 mod cli;
 mod commands;
+mod config;
 mod console;
+mod error;
 mod guard;
 mod progress;
-mod settings;
 mod specs;
 mod view;
 
@@ -87,7 +88,7 @@ async fn run_cli(cli: Cli, console: &Console, backend: Backend) -> u8 {
                 return EXIT_INTERRUPTED;
             }
             console.eprintln(&format!("error: {err:#}"));
-            if err.downcast_ref::<settings::UsageError>().is_some() {
+            if err.downcast_ref::<error::UsageError>().is_some() {
                 EXIT_USAGE
             } else {
                 EXIT_FAILED

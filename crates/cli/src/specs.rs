@@ -1,13 +1,11 @@
 //! Turns the architecture's stack definitions into the engine's `StackSpec`s: rendered template,
 //! dependencies, protected resources, pre-delete parameters, tags, and for the application stack
-//! the build's key, hash and kind. The one place the stacks crate meets the engine.
+//! the build's key and hash. The one place the stacks crate meets the engine.
 
 use anyhow::{Context, Result};
-use techchallenge_deploy::artifact::Artifact;
+use techchallenge_artifact::Artifact;
 use techchallenge_deploy::{Parameter, StackName, StackSpec};
-use techchallenge_stacks::application::{
-    ARTIFACT_KEY_PARAMETER, ARTIFACT_KIND_PARAMETER, ARTIFACT_SHA256_PARAMETER,
-};
+use techchallenge_stacks::application::{ARTIFACT_KEY_PARAMETER, ARTIFACT_SHA256_PARAMETER};
 use techchallenge_stacks::{Architecture, StackDefinition, StackRole};
 
 /// The stack name of a definition, as the engine's newtype.
@@ -43,8 +41,7 @@ pub fn spec(
     {
         spec = spec
             .parameter(Parameter::new(ARTIFACT_KEY_PARAMETER, a.key.clone()))
-            .parameter(Parameter::new(ARTIFACT_SHA256_PARAMETER, a.sha256.clone()))
-            .parameter(Parameter::new(ARTIFACT_KIND_PARAMETER, a.kind.as_str()));
+            .parameter(Parameter::new(ARTIFACT_SHA256_PARAMETER, a.sha256.clone()));
     }
     Ok(spec)
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use techchallenge_artifact::MemoryArtifactStore;
 use techchallenge_cli::{Backend, Captured, Console, Services, run};
-use techchallenge_deploy::artifact::MemoryArtifactStore;
 use techchallenge_deploy::fake::{FakeCloudFormation, Script};
 use techchallenge_deploy::{ChangeAction, EngineOptions, LogicalId, Replacement, ResourceChange};
 

@@ -248,3 +248,17 @@ fn guard_rules_run_built_in_and_from_the_user() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn the_removed_release_zip_path_is_refused_with_the_reason() {
+    let dir = tempdir();
+    let out = techchallenge(
+        &["render", "--app-release-url", "https://example.com/a.zip"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("--app-release-url"), "{stderr}");
+    assert!(stderr.contains("was removed"), "{stderr}");
+    assert!(stderr.contains("drop-in replacement"), "{stderr}");
+}

@@ -1,5 +1,5 @@
 //! The narrow trait over the CloudFormation calls the engine makes, with our own request and
-//! response types. `sdk.rs` implements it with the AWS SDK, `fake.rs` with a scripted fake; the
+//! response types. `sdk.rs` implements it with the AWS SDK, `fake/` (feature `fake`) with a scripted fake; the
 //! engine sees only this file, so it can be tested without the network.
 
 use async_trait::async_trait;

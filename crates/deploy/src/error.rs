@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::guard::DataLossRisk;
+use crate::data_loss::DataLossRisk;
 use crate::names::{ExportName, LogicalId, StackName};
 use crate::status::{ResourceStatus, StackStatus};
 

@@ -4,9 +4,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::report::millis;
+use serde::{Serialize, Serializer};
 
 use crate::cloudformation::{StackEvent, StackOutput};
 use crate::names::{ChangeSetId, StackName};
@@ -115,6 +113,11 @@ pub enum Event {
         #[serde(serialize_with = "millis")]
         retry_in: Duration,
     },
+}
+
+/// Serialises a duration as whole milliseconds (every duration in the engine's JSON).
+pub(crate) fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Receives the engine's events. Called from several tasks at once, so it must be thread-safe

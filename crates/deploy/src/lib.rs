@@ -3,19 +3,27 @@
 //! It knows CloudFormation, not our particular stacks (the caller hands it rendered templates as
 //! [`StackSpec`]s) and not the CLI: it never prints, it pushes [`Event`]s into a caller-supplied
 //! [`EventSink`]. Every AWS call goes through the narrow [`CloudFormation`] trait, implemented with
-//! the AWS SDK in [`SdkCloudFormation`] and by the scripted [`fake::FakeCloudFormation`] in tests.
+//! the AWS SDK in [`SdkCloudFormation`] and, with the `fake` feature, by a scripted
+//! `fake::FakeCloudFormation` for tests.
+//!
+//! Where things are: `engine/` holds the operations (`planning`, `deploying`, `destroying`,
+//! `waiting`, `queries`), each an `impl Engine` block; the files beside it hold what they
+//! exchange: the trait and its types (`cloudformation`, `sdk`), what the caller hands in
+//! (`spec`, `hook`), what comes back (`plan`, `events`, `error`), and the rules the operations
+//! apply (`order`, `diff`, `data_loss`).
 //!
 //! # Call sequence: plan → show → confirm → execute
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //! use techchallenge_deploy::{
-//!     AwsOptions, DeployOptions, Engine, EngineOptions, Method, NullSink, StackName, StackSpec,
-//!     sdk_cloudformation,
+//!     DeployOptions, Engine, EngineOptions, Method, NullSink, SdkCloudFormation, StackName,
+//!     StackSpec,
 //! };
 //!
 //! # async fn run(network_json: String, database_json: String) -> Result<(), techchallenge_deploy::Error> {
-//! let cfn = sdk_cloudformation(&AwsOptions { region: Some("eu-west-1".into()), ..Default::default() }).await;
+//! let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+//! let cfn = SdkCloudFormation::from_config(&config);
 //! let engine = Engine::new(Arc::new(cfn), Arc::new(NullSink), EngineOptions::default());
 //!
 //! let network = StackName::new("dev-network")?;
@@ -47,44 +55,37 @@
 //! # }
 //! ```
 
-pub mod artifact;
-mod client;
 mod cloudformation;
-mod deploy;
-mod destroy;
+mod data_loss;
 mod diff;
 mod engine;
 mod error;
 mod events;
+#[cfg(feature = "fake")]
 pub mod fake;
-mod guard;
 mod hook;
 mod names;
 mod order;
 mod plan;
-mod planner;
-mod report;
 mod sdk;
 mod spec;
 mod status;
-mod wait;
 
-pub use client::{AwsOptions, cloudformation_client, sdk_clients, sdk_cloudformation, sdk_config};
 pub use cloudformation::{
     ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange, Replacement,
     ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource,
     Timestamp,
 };
-pub use deploy::{DeployOptions, DeployReport, StackReport};
-pub use destroy::{DestroyReport, DestroyedStack};
-pub use engine::{Engine, EngineOptions};
+pub use data_loss::{DataLossRisk, Loss};
+pub use engine::{
+    DeployOptions, DeployReport, DestroyReport, DestroyedStack, Engine, EngineOptions, StackReport,
+    StackState,
+};
 pub use error::{ApiError, Error, ResourceFailure};
 pub use events::{CollectingSink, Event, EventSink, NullSink, Outcome, StackAction};
-pub use guard::{DataLossRisk, Loss};
 pub use hook::{HookError, NoHook, StackHook};
 pub use names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
 pub use plan::{Method, Plan, PlanAction, PlannedChange, StackPlan, Widening, WideningKind};
-pub use report::StackState;
 pub use sdk::SdkCloudFormation;
 pub use spec::{Parameter, ParameterValue, ProtectedResource, StackSpec, Tag};
 pub use status::{ResourceStatus, StackStatus};

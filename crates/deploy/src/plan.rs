@@ -7,8 +7,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::cloudformation::{ChangeAction, PropertyChange, Replacement};
+use crate::data_loss::DataLossRisk;
 use crate::error::Error;
-use crate::guard::DataLossRisk;
 use crate::names::{ChangeSetId, LogicalId, StackName};
 use crate::spec::StackSpec;
 use crate::status::StackStatus;

@@ -26,9 +26,15 @@ pub struct SdkCloudFormation {
 }
 
 impl SdkCloudFormation {
-    /// Wraps a client (see [`crate::sdk_cloudformation`] to build one from region/profile/endpoint options).
+    /// Wraps a client.
     pub fn new(client: Client) -> Self {
         Self { client }
+    }
+
+    /// A client for a loaded SDK configuration (region, credentials, endpoint: the caller's
+    /// choice; the CLI builds it from its flags and the standard credential chain).
+    pub fn from_config(config: &aws_types::SdkConfig) -> Self {
+        Self::new(Client::new(config))
     }
 }
 

@@ -1,5 +1,6 @@
-//! Stack and resource status enums that know whether a status is settled and whether it is good,
-//! which drives both the wait loop's exit and how the CLI colours progress.
+//! Stack and resource statuses as string newtypes (CloudFormation adds statuses over time, so an
+//! unknown one must still pass through) that know whether a status is settled and whether it is
+//! good, which drives both the wait loop's exit and how the CLI colours progress.
 
 use std::fmt;
 

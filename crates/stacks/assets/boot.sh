@@ -2,8 +2,7 @@
 # Boot script of a TechChallenge application instance, rendered into the launch template's
 # UserData by `techchallenge` (Fn::Sub fills in the dollar-brace placeholders). It holds no
 # secret and writes none: the application reads the database password from Secrets Manager with
-# the instance role (kind "binary"), or the launcher passes it in the process environment only
-# (kind "zip", the upstream 0.11.0 release, which cannot read Secrets Manager).
+# the instance role.
 #
 # Steps: fetch the build from the artifacts bucket and the RDS CA bundle, verify them, and only
 # then change the system: install the build under its checksum, write a configuration without
@@ -31,7 +30,6 @@ stack='${AWS::StackName}'
 bucket='${ArtifactBucket}'
 key='${AppArtifactKey}'
 sha256='${AppArtifactSha256}'
-kind='${AppArtifactKind}'
 db_host='${DbHost}'
 db_port='${DbPort}'
 db_name='${DbName}'
@@ -88,10 +86,9 @@ token=$(curl -sf --retry 5 --retry-connrefused --max-time 5 -X PUT "$imds/latest
   -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
 instance_id=$(curl -sf --retry 5 --retry-connrefused --max-time 5 \
   -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/instance-id")
-echo "techchallenge boot: instance $instance_id, build $sha256 ($kind)"
+echo "techchallenge boot: instance $instance_id, build $sha256"
 
 [[ $sha256 =~ ^[0-9a-f]{64}$ ]] || fail "AppArtifactSha256 is not a lower-case hex SHA-256: '$sha256'"
-[[ $kind == binary || $kind == zip ]] || fail "AppArtifactKind must be binary or zip, not '$kind'"
 
 # Fetch and verify first, on the same file system as the releases (so installing is a rename):
 # nothing is installed or started unless the build is exactly the one the stack names.
@@ -107,19 +104,8 @@ curl -fsSL --retry 5 --retry-connrefused --max-time 60 -o "$work/rds-ca.pem" "$r
 grep -q -e '-----BEGIN CERTIFICATE-----' "$work/rds-ca.pem" ||
   fail "$rds_ca_url holds no certificate"
 
-if [ "$kind" = zip ]; then
-  command -v unzip >/dev/null || dnf install -y -q unzip
-  unzip -q "$work/artifact" -d "$work/release"
-  found=$(find "$work/release" -name TechChallengeApp -type f -print -quit)
-  [ -n "$found" ] || fail "the release archive holds no TechChallengeApp"
-  relative=${!found#"$work/release/"}
-else
-  install -d "$work/release"
-  install -m 0755 "$work/artifact" "$work/release/TechChallengeApp"
-  relative=TechChallengeApp
-fi
-chmod -R u+rwX,go+rX,go-w "$work/release"
-chmod 0755 "$work/release/$relative"
+install -d -m 0755 "$work/release"
+install -m 0755 "$work/artifact" "$work/release/TechChallengeApp"
 
 id techchallenge >/dev/null 2>&1 ||
   useradd --system --no-create-home --home-dir "$app_dir" --shell /sbin/nologin techchallenge
@@ -132,7 +118,7 @@ rm -rf "$release"
 mv "$work/release" "$release"
 ln -sfn "releases/$sha256" "$app_home/.current.new"
 mv -T "$app_home/.current.new" "$app_home/current"
-binary=$app_dir/current/$relative
+binary=$app_dir/current/TechChallengeApp
 install -m 0644 "$work/rds-ca.pem" "$app_home/etc/rds-ca.pem"
 
 # Configuration: no password in it (DbSecretId names where the app reads it from).
@@ -149,27 +135,6 @@ cat > "$work/conf.toml" <<CONF
 CONF
 install -m 0644 "$work/conf.toml" "$app_home/etc/conf.toml"
 
-# Kind "zip" (0.11.0) cannot read Secrets Manager: its launcher fetches the password into the
-# process environment, never onto disk.
-launcher=""
-if [ "$kind" = zip ]; then
-  command -v jq >/dev/null || dnf install -y -q jq
-  launcher=$app_dir/etc/launch
-  cat > "$work/launch" <<'LAUNCH'
-#!/bin/bash
-set -euo pipefail
-secret=$(aws secretsmanager get-secret-value --region "$AWS_REGION" --secret-id "$DB_SECRET_ARN" \
-  --query SecretString --output text)
-VTT_DBUSER=$(jq -r .username <<<"$secret")
-VTT_DBPASSWORD=$(jq -r .password <<<"$secret")
-export VTT_DBUSER VTT_DBPASSWORD
-unset secret
-exec "$@"
-LAUNCH
-  install -m 0755 "$work/launch" "$root$launcher"
-fi
-run=${!launcher:+$launcher }$binary
-
 install -d -m 0755 "$root/etc/systemd/system"
 cat > "$work/unit" <<UNIT
 [Unit]
@@ -185,9 +150,8 @@ User=techchallenge
 Group=techchallenge
 WorkingDirectory=$app_dir/etc
 Environment=AWS_REGION=$region
-Environment=DB_SECRET_ARN=$db_secret
-ExecStartPre=$run updatedb -s
-ExecStart=$run serve
+ExecStartPre=$binary updatedb -s
+ExecStart=$binary serve
 Restart=always
 RestartSec=2
 TimeoutStopSec=40

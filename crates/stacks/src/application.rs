@@ -41,8 +41,6 @@ pub const BOOT_SCRIPT: &str = include_str!("../assets/boot.sh");
 pub const ARTIFACT_KEY_PARAMETER: &str = "AppArtifactKey";
 /// Parameter: the build's SHA-256, checked by every instance before installing it.
 pub const ARTIFACT_SHA256_PARAMETER: &str = "AppArtifactSha256";
-/// Parameter: `binary` (our TechChallengeApp) or `zip` (an upstream release archive).
-pub const ARTIFACT_KIND_PARAMETER: &str = "AppArtifactKind";
 /// The logical id of the auto scaling group, which instances signal when healthy.
 pub const GROUP_ID: &str = "AppGroup";
 /// TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only.
@@ -73,15 +71,6 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
     t.parameter(
         ARTIFACT_SHA256_PARAMETER,
         Parameter::new(ParameterType::String, "SHA-256 of the application build, verified by each instance (set by techchallenge deploy)"),
-    )?;
-    t.parameter(
-        ARTIFACT_KIND_PARAMETER,
-        Parameter::new(
-            ParameterType::String,
-            "binary: a TechChallengeApp executable; zip: an upstream release archive",
-        )
-        .default_value("binary")
-        .allowed(["binary", "zip"]),
     )?;
 
     // Security groups: rules between the two groups live in their own resources (they refer to each other).

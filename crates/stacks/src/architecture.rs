@@ -1,4 +1,4 @@
-//! The whole architecture for one set of settings: the three stacks, in dependency order, each
+//! The whole architecture for one set of settings: the four stacks, in dependency order, each
 //! with its name, template, dependencies and the resources the deploy engine must never
 //! replace or delete without an explicit data-loss flag.
 
@@ -35,7 +35,7 @@ pub struct StackDefinition {
     pub before_delete_parameters: Vec<(&'static str, &'static str)>,
 }
 
-/// The three stacks for one environment.
+/// The four stacks for one environment.
 #[derive(Debug, Clone)]
 pub struct Architecture {
     /// The settings it was built from.

@@ -1,7 +1,8 @@
-//! The TechChallenge architecture as typed Rust: the network, database and application stacks,
-//! the settings that vary between deployments, and the architecture's own rules that
-//! `techchallenge validate` checks on rendered templates. It depends on the template model
-//! only: no AWS calls, no command line.
+//! The TechChallenge architecture as typed Rust: the network, artifacts, database and
+//! application stacks, the template settings that vary between deployments, and the
+//! architecture's own rules that `techchallenge validate` checks on rendered templates. It
+//! depends on the template model only: no AWS calls, no command line, no deploy-time settings
+//! (region, credentials, the build to ship: those belong to the CLI).
 //!
 //! ```
 //! use techchallenge_stacks::{Architecture, Settings};
@@ -22,11 +23,9 @@ mod naming;
 pub mod network;
 pub mod rules;
 mod settings;
-mod settings_rules;
 
 pub use architecture::{Architecture, ProtectedResource, StackDefinition};
 pub use naming::{Export, Naming, StackRole};
 pub use settings::{
-    ApplicationSettings, DatabaseSettings, NetworkSettings, Overrides, Settings, SettingsError,
-    UPSTREAM_RELEASE_URL,
+    ApplicationSettings, DatabaseSettings, NetworkSettings, Settings, SettingsError,
 };

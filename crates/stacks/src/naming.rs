@@ -6,7 +6,7 @@ use std::fmt;
 
 use cfn_template::{Expr, Output};
 
-/// One of the three stacks.
+/// One of the four stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StackRole {
     /// VPC, subnets, routing.

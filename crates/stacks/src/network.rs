@@ -10,7 +10,6 @@ use cfn_template::{Expr, Template, TemplateError};
 
 use crate::naming::{Export, Naming, StackRole};
 use crate::settings::Settings;
-use crate::settings_rules::subnet_cidrs;
 
 /// Builds the network template.
 pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, TemplateError> {
@@ -123,4 +122,12 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
     let (output_id, output) = naming.export_output(Export::VpcId, vpc.r#ref(), "The VPC");
     t.output(&output_id, output)?;
     Ok(t)
+}
+
+/// The subnet ranges carved from the VPC's /16 (already validated): public A, public B, private
+/// A, private B.
+fn subnet_cidrs(vpc_cidr: &str) -> [String; 4] {
+    let prefix: Vec<&str> = vpc_cidr.split('.').take(2).collect();
+    let base = prefix.join(".");
+    [0, 1, 2, 3].map(|i| format!("{base}.{i}.0/24"))
 }

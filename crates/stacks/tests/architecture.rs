@@ -6,7 +6,7 @@ mod common;
 use common::{default_stacks, rendered, resources_of_type, stack};
 use serde_json::{Value, json};
 use techchallenge_stacks::rules;
-use techchallenge_stacks::{Architecture, Overrides, Settings};
+use techchallenge_stacks::{Architecture, Settings};
 
 #[test]
 fn the_default_architecture_passes_every_rule() {
@@ -234,12 +234,11 @@ fn templates_hold_no_region_specific_ids() {
 
 #[test]
 fn environments_live_side_by_side() {
-    let staging = Settings::default()
-        .with_overrides(Overrides {
-            environment: Some("staging".into()),
-            ..Overrides::default()
-        })
-        .unwrap_or_default();
+    let staging = Settings {
+        environment: "staging".into(),
+        ..Settings::default()
+    };
+    assert_eq!(staging.validate(), Ok(()));
     let a = Architecture::new(&Settings::default()).map(|a| a.stacks);
     let b = Architecture::new(&staging).map(|a| a.stacks);
     let (Ok(a), Ok(b)) = (a, b) else {
@@ -278,12 +277,10 @@ fn environments_live_side_by_side() {
 
 #[test]
 fn https_option_adds_a_tls_listener_and_redirects_80() {
-    let settings = Settings::default()
-        .with_overrides(Overrides {
-            certificate_arn: Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into()),
-            ..Overrides::default()
-        })
-        .unwrap_or_default();
+    let mut settings = Settings::default();
+    settings.application.certificate_arn =
+        Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
+    assert_eq!(settings.validate(), Ok(()));
     let stacks = rendered(&settings);
     assert!(rules::check(&stacks).is_empty());
     let app = stack(&stacks, "-application");
@@ -341,7 +338,7 @@ fn the_artifact_bucket_is_private_encrypted_versioned_and_tls_only() {
 fn instances_boot_from_the_artifact_named_by_the_stack_parameters() {
     let stacks = default_stacks();
     let app = stack(&stacks, "-application");
-    for p in ["AppArtifactKey", "AppArtifactSha256", "AppArtifactKind"] {
+    for p in ["AppArtifactKey", "AppArtifactSha256"] {
         assert!(app["Parameters"].get(p).is_some(), "{p}");
     }
     let user_data = &app["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"]

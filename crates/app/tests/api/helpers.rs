@@ -16,18 +16,10 @@ use techchallenge_app::store::{EmbeddedStore, PgStore, Store};
 use techchallenge_app::{AppState, app};
 use tower::ServiceExt;
 
-/// The server URL, or `None` (with a note) when tests may skip; panics when services are required.
+/// The server URL, or `None` (with a note) when tests may skip; panics when services are
+/// required (the workspace's one gate, in the system-tests crate).
 pub fn database_url() -> Option<String> {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
-                panic!("TEST_DATABASE_URL is not set but TESTS_REQUIRE_SERVICES=1");
-            }
-            eprintln!("note: TEST_DATABASE_URL not set; skipping a PostgreSQL test");
-            None
-        }
-    }
+    techchallenge_system_tests::postgres::url()
 }
 
 /// Settings for the server in `TEST_DATABASE_URL`, database `name`.

@@ -10,16 +10,7 @@ use crate::binary::pg_env;
 use crate::helpers::{fresh_db, random_name};
 
 fn moto_url() -> Option<String> {
-    match std::env::var("TEST_MOTO_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
-                panic!("TEST_MOTO_URL is not set but TESTS_REQUIRE_SERVICES=1");
-            }
-            eprintln!("note: TEST_MOTO_URL not set; skipping a Secrets Manager test");
-            None
-        }
-    }
+    techchallenge_system_tests::moto::url()
 }
 
 async fn create_secret(url: &str, name: &str, value: &str) {

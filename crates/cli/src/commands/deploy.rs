@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use serde_json::json;
-use techchallenge_deploy::artifact::{self, Artifact, ArtifactStore, Upload};
+use techchallenge_artifact::{self as artifact, Artifact, ArtifactStore, Upload};
 use techchallenge_deploy::{DeployOptions, Engine, HookError, StackHook, StackName, StackOutput};
 use techchallenge_stacks::{Export, StackRole};
 
@@ -113,7 +113,7 @@ pub async fn run(
     let roles = roles(args.stack);
     let with_app = roles.contains(&StackRole::Application);
     let build = if with_app {
-        Some(app_build::resolve(&s.architecture.settings).await?)
+        Some(app_build::resolve(s.config.app_binary.as_deref()).await?)
     } else {
         None
     };

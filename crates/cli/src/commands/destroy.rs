@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use async_trait::async_trait;
 use serde_json::json;
-use techchallenge_deploy::artifact::ArtifactStore;
+use techchallenge_artifact::ArtifactStore;
 use techchallenge_deploy::{HookError, StackDescription, StackHook, StackName};
 use techchallenge_stacks::{Export, StackRole};
 

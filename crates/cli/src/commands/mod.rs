@@ -17,6 +17,7 @@ use techchallenge_stacks::{Architecture, StackRole};
 
 use crate::aws::{Backend, Services};
 use crate::cli::{Cli, Command, GlobalArgs, MethodArg, StackSelection};
+use crate::config::Config;
 use crate::console::{Console, Interrupted};
 use crate::progress::{Mode, Progress};
 
@@ -35,8 +36,8 @@ pub async fn run(cli: Cli, console: &Console, backend: Backend) -> Result<u8> {
 
 /// Builds the architecture from the flags and settings file.
 fn architecture(global: &GlobalArgs) -> Result<Architecture> {
-    let settings = crate::settings::load(global)?;
-    Ok(Architecture::new(&settings)?)
+    let config = crate::config::load(global)?;
+    Ok(Architecture::new(&config.settings)?)
 }
 
 /// The roles a selection names, in deployment order.
@@ -59,6 +60,7 @@ fn method(m: MethodArg) -> techchallenge_deploy::Method {
 
 /// What an AWS command works with.
 struct Session {
+    config: Config,
     architecture: Architecture,
     services: Services,
     progress: Arc<Progress>,
@@ -71,8 +73,9 @@ async fn session(
     backend: Backend,
     json: bool,
 ) -> Result<Session> {
-    let architecture = architecture(global)?;
-    let services = crate::aws::connect(backend, global, &architecture.settings).await;
+    let config = crate::config::load(global)?;
+    let architecture = Architecture::new(&config.settings)?;
+    let services = crate::aws::connect(backend, &config.aws).await;
     let mode = if json {
         Mode::Json
     } else if console.stdout_is_terminal {
@@ -87,6 +90,7 @@ async fn session(
         services.engine_options.clone(),
     );
     Ok(Session {
+        config,
         architecture,
         services,
         progress,

@@ -21,7 +21,7 @@ pub async fn run(
     let s = session(global, console, backend, args.json).await?;
     let roles = roles(args.stack);
     let build = if roles.contains(&StackRole::Application) {
-        Some(app_build::resolve(&s.architecture.settings).await?)
+        Some(app_build::resolve(s.config.app_binary.as_deref()).await?)
     } else {
         None
     };

@@ -73,7 +73,7 @@ fn read_dir(dir: &Path) -> Result<Vec<RenderedStack>> {
         stacks.push(RenderedStack { name, template });
     }
     if stacks.is_empty() {
-        bail!(crate::settings::UsageError(format!(
+        bail!(crate::error::UsageError(format!(
             "{} holds no *.json, *.yaml or *.yml template: render some with `techchallenge render --out {}`",
             dir.display(),
             dir.display()

@@ -29,21 +29,21 @@
 //! - `metadata`: the IMDSv2 stand-in; `http`: asking the app and moto; `app`: the running app
 //!   and systemd's check of its unit; `helpers`: checksums, modes, the byte search.
 
-#[path = "boot_script/app.rs"]
+#[path = "boot/app.rs"]
 mod app;
-#[path = "boot_script/database.rs"]
+#[path = "boot/database.rs"]
 mod database;
-#[path = "boot_script/fake_root.rs"]
+#[path = "boot/fake_root.rs"]
 mod fake_root;
-#[path = "boot_script/helpers.rs"]
+#[path = "boot/helpers.rs"]
 mod helpers;
-#[path = "boot_script/http.rs"]
+#[path = "boot/http.rs"]
 mod http;
-#[path = "boot_script/metadata.rs"]
+#[path = "boot/metadata.rs"]
 mod metadata;
-#[path = "boot_script/services.rs"]
+#[path = "boot/services.rs"]
 mod services;
-#[path = "boot_script/template.rs"]
+#[path = "boot/template.rs"]
 mod template;
 
 use std::path::{Path, PathBuf};
@@ -53,10 +53,12 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use app::{AppProcess, verify_unit};
-use fake_root::{Boot, Build, STUBS, assert_signal, release_binary};
+use fake_root::{Boot, Build, STUBS, assert_signal};
 use helpers::{contains, files_containing, mode, sha256_of};
 use http::{assert_port_free, http_get};
-use services::{Services, missing};
+use services::Services;
+use techchallenge_system_tests::builds;
+use techchallenge_system_tests::services::unavailable as missing;
 use template::{application_template, architecture, fn_sub, user_data_sub};
 
 /// Only one boot at a time may own port 3000.
@@ -227,11 +229,7 @@ fn the_boot_installs_configures_migrates_serves_and_signals_success() {
 #[test]
 fn a_wrong_checksum_signals_failure_and_installs_or_starts_nothing() {
     // Needs no database, secret or port: it must stop before any of them matters.
-    if !release_binary().is_file() {
-        missing(&format!(
-            "{} is not built (scripts/test builds it before the tests)",
-            release_binary().display()
-        ));
+    if builds::app_binary().is_none() {
         return;
     }
     let services = Services::offline();
@@ -309,22 +307,14 @@ fn the_password_is_nowhere_but_in_the_secret() {
             assert!(!contains(text.as_bytes(), &password), "{}", stack.name);
         }
     }
-    // The application stack's parameters: exactly the build's key, checksum and kind (plus the
+    // The application stack's parameters: exactly the build's key and checksum (plus the
     // image id's SSM default), so nothing else can carry a value; and those values are clean.
     let app = application_template();
     let names: Vec<&String> = app["Parameters"]
         .as_object()
         .map(|p| p.keys().collect())
         .unwrap_or_default();
-    assert_eq!(
-        names,
-        [
-            "AppArtifactKey",
-            "AppArtifactKind",
-            "AppArtifactSha256",
-            "ImageId"
-        ]
-    );
+    assert_eq!(names, ["AppArtifactKey", "AppArtifactSha256", "ImageId"]);
     for (name, value) in &boot.parameters {
         assert!(!contains(value.as_bytes(), &password), "{name}");
     }

@@ -10,18 +10,18 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::Engine;
+use super::planning::stack_input;
+use super::waiting::failed;
 use crate::cloudformation::{ChangeSetKind, StackOutput};
-use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::events::{Event, Outcome, StackAction};
 use crate::hook::{NoHook, StackHook};
 use crate::names::StackName;
 use crate::order::in_set_dependencies;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
-use crate::planner::stack_input;
 use crate::spec::StackSpec;
-use crate::wait::failed;
-use crate::{diff, guard};
+use crate::{data_loss, diff};
 
 /// What the caller decided after seeing the plan.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,7 +40,7 @@ pub struct StackReport {
     /// What happened.
     pub outcome: Outcome,
     /// Time the engine spent on it, waiting included.
-    #[serde(serialize_with = "crate::report::millis")]
+    #[serde(serialize_with = "crate::events::millis")]
     pub duration: Duration,
     /// Its outputs afterwards.
     pub outputs: Vec<StackOutput>,
@@ -249,7 +249,7 @@ impl Engine {
                                 // Not seen at plan time (the stack could not have a change set
                                 // then): the guard looks at it now.
                                 let planned: Vec<_> = changes.iter().map(diff::planned).collect();
-                                let risks = guard::assess(spec, &planned);
+                                let risks = data_loss::assess(spec, &planned);
                                 if !risks.is_empty() && !options.allow_data_loss {
                                     self.drop_change_set(stack, &id).await;
                                     return Err(Error::DataLoss { risks });

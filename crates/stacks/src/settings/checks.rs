@@ -1,17 +1,24 @@
-//! The checks behind [`crate::Settings::validate`], one per key, each saying what is accepted.
+//! [`Settings::validate`]: one check per key, each saying what is accepted.
 
-use crate::settings::{Settings, SettingsError};
+use super::{Settings, SettingsError};
 
 fn invalid(key: &'static str, value: impl ToString, reason: impl Into<String>) -> SettingsError {
-    SettingsError::Invalid {
+    SettingsError {
         key,
         value: value.to_string(),
         reason: reason.into(),
     }
 }
 
-/// Checks every setting; the first problem is returned.
-pub(crate) fn validate(s: &Settings) -> Result<(), SettingsError> {
+impl Settings {
+    /// Checks every value against what the architecture and AWS accept; the first problem is
+    /// returned, naming its key.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        validate(self)
+    }
+}
+
+fn validate(s: &Settings) -> Result<(), SettingsError> {
     let env = &s.environment;
     let env_ok = (1..=20).contains(&env.len())
         && env.starts_with(|c: char| c.is_ascii_lowercase())
@@ -27,25 +34,6 @@ pub(crate) fn validate(s: &Settings) -> Result<(), SettingsError> {
             "use 1 to 20 lower-case letters, digits and single hyphens, starting with a letter \
              (it becomes part of stack, load balancer and database names)",
         ));
-    }
-    if let Some(region) = &s.region {
-        let parts: Vec<&str> = region.split('-').collect();
-        let ok = parts.len() >= 3
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            })
-            && parts
-                .last()
-                .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-        if !ok {
-            return Err(invalid(
-                "region",
-                format!("{region:?}"),
-                "use an AWS region code such as us-east-1 or eu-west-2",
-            ));
-        }
     }
     check_cidr(&s.network.vpc_cidr)?;
 
@@ -138,22 +126,6 @@ pub(crate) fn validate(s: &Settings) -> Result<(), SettingsError> {
             ));
         }
     }
-    if let Some(url) = &app.app_release_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with(".zip") {
-            return Err(invalid(
-                "application.app_release_url",
-                format!("{url:?}"),
-                "use the http(s):// URL of a release .zip, such as the upstream 0.11.0 release",
-            ));
-        }
-    }
-    if app.app_binary.is_some() && app.app_release_url.is_some() {
-        return Err(invalid(
-            "application.app_release_url",
-            "(set)",
-            "set either application.app_binary or application.app_release_url, not both",
-        ));
-    }
     Ok(())
 }
 
@@ -181,11 +153,4 @@ fn check_cidr(cidr: &str) -> Result<(), SettingsError> {
         return Err(bad());
     }
     Ok(())
-}
-
-/// The subnet ranges carved from the VPC's /16: public A, public B, private A, private B.
-pub(crate) fn subnet_cidrs(vpc_cidr: &str) -> [String; 4] {
-    let prefix: Vec<&str> = vpc_cidr.split('.').take(2).collect();
-    let base = prefix.join(".");
-    [0, 1, 2, 3].map(|i| format!("{base}.{i}.0/24"))
 }

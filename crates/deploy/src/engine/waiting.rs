@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
+use super::Engine;
 use crate::cloudformation::StackDescription;
-use crate::engine::Engine;
 use crate::error::{ApiError, Error, ResourceFailure};
 use crate::events::Event;
 use crate::names::{RequestToken, StackName};

@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::REGION;
 use super::helpers::unique_tag;
-use super::services::{Services, admin_url};
+use techchallenge_system_tests::postgres::admin_url;
+
+use super::services::Services;
 
 /// A login, database and secret of the test's own, dropped at the end.
 pub struct TestDatabase {

@@ -5,7 +5,7 @@
 //! commands called, the CloudFormation signals sent, the files written.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,24 +18,15 @@ use super::{BUCKET, INSTANCE_ID, REGION, STACK};
 
 /// The stubbed commands, by name; each records its calls under `state/` (see its header).
 pub const STUBS: [(&str, &str); 5] = [
-    ("aws", include_str!("../boot/stubs/aws")),
-    ("id", include_str!("../boot/stubs/id")),
-    ("useradd", include_str!("../boot/stubs/useradd")),
-    ("dnf", include_str!("../boot/stubs/dnf")),
-    ("systemctl", include_str!("../boot/stubs/systemctl")),
+    ("aws", include_str!("stubs/aws")),
+    ("id", include_str!("stubs/id")),
+    ("useradd", include_str!("stubs/useradd")),
+    ("dnf", include_str!("stubs/dnf")),
+    ("systemctl", include_str!("stubs/systemctl")),
 ];
 
 /// The longest a boot may take before it counts as failed.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// The release build: `TECHCHALLENGE_APP_BINARY`, else `<workspace>/target/release/TechChallengeApp`
-/// (where `scripts/test` builds it before running the tests).
-pub fn release_binary() -> PathBuf {
-    match std::env::var_os("TECHCHALLENGE_APP_BINARY") {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/TechChallengeApp"),
-    }
-}
 
 /// Which build the stack names.
 #[derive(Clone, Copy, PartialEq)]
@@ -82,14 +73,10 @@ pub struct RunResult {
 impl Boot {
     /// Sets up a boot of `build` against `services` (offline ones: no database is created).
     pub fn prepare(services: &Services, build: Build) -> Boot {
-        let binary = release_binary();
-        let build_bytes = std::fs::read(&binary).unwrap_or_else(|e| {
-            panic!(
-                "the release binary {} (build it with `cargo build --release -p techchallenge-app`, \
-                 or set TECHCHALLENGE_APP_BINARY): {e}",
-                binary.display()
-            )
-        });
+        let binary = techchallenge_system_tests::builds::app_binary()
+            .expect("the app's release build (the caller checked)");
+        let build_bytes = std::fs::read(&binary)
+            .unwrap_or_else(|e| panic!("the release binary {}: {e}", binary.display()));
         let real_sha = sha256_of(&binary);
         let sha256 = match build {
             Build::Real => real_sha.clone(),
@@ -136,7 +123,6 @@ impl Boot {
         let parameters: BTreeMap<String, String> = [
             ("AppArtifactKey", key.clone()),
             ("AppArtifactSha256", sha256.clone()),
-            ("AppArtifactKind", "binary".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

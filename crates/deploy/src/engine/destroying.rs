@@ -9,15 +9,15 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::Engine;
+use super::waiting::failed;
 use crate::cloudformation::{StackDescription, StackInput, TemplateSource};
-use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::events::{Event, Outcome, StackAction};
 use crate::hook::{NoHook, StackHook};
 use crate::names::StackName;
 use crate::order::dependency_order;
 use crate::spec::{Parameter, StackSpec};
-use crate::wait::failed;
 
 /// The result of a destroy, stacks in the order they were deleted.
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +34,7 @@ pub struct DestroyedStack {
     /// `Deleted` or `AlreadyGone`.
     pub outcome: Outcome,
     /// How long it took.
-    #[serde(serialize_with = "crate::report::millis")]
+    #[serde(serialize_with = "crate::events::millis")]
     pub duration: Duration,
 }
 

@@ -11,8 +11,6 @@
 //! Checks `TECHCHALLENGE_APP_BINARY`, else `<workspace>/target/release/TechChallengeApp`
 //! (`scripts/test` builds it before the tests run).
 
-use std::path::{Path, PathBuf};
-
 /// Amazon Linux 2023's glibc (see the file comment).
 const AMI_GLIBC: [u32; 2] = [2, 34];
 /// Libraries of the AMI's base system that the build may link against.
@@ -29,23 +27,10 @@ const AMI_LIBRARIES: [&str; 8] = [
 
 #[test]
 fn the_release_binary_runs_on_amazon_linux_2023_x86_64() {
-    let path = match std::env::var_os("TECHCHALLENGE_APP_BINARY") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/TechChallengeApp"),
-    };
-    let Ok(data) = std::fs::read(&path) else {
-        if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
-            panic!(
-                "{} is missing: scripts/test builds it before the tests",
-                path.display()
-            );
-        }
-        eprintln!(
-            "note: {} not built (cargo build --release -p techchallenge-app); skipping",
-            path.display()
-        );
+    let Some(path) = techchallenge_system_tests::builds::app_binary() else {
         return;
     };
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let elf = Elf::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(elf.machine, EM_X86_64, "an x86-64 executable");
 

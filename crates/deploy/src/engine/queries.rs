@@ -1,19 +1,12 @@
-//! Read-only views: `Engine::status` (each stack's state, last change and outputs) and
-//! `Engine::outputs`, plus the JSON helper for durations.
+//! The engine's read-only queries: `Engine::status` (each stack's state, last change and
+//! outputs) and `Engine::outputs`. They never wait for running operations.
 
-use std::time::Duration;
+use serde::Serialize;
 
-use serde::{Serialize, Serializer};
-
+use super::Engine;
 use crate::cloudformation::{StackDescription, StackOutput};
-use crate::engine::Engine;
 use crate::error::Error;
 use crate::names::StackName;
-
-/// Serialises a duration as whole milliseconds.
-pub(crate) fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
 
 /// One stack's state, for `status`.
 #[derive(Debug, Clone, Serialize)]

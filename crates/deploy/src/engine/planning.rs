@@ -4,17 +4,17 @@
 
 use std::collections::HashMap;
 
+use super::Engine;
+use super::waiting::next_step;
 use crate::cloudformation::{ChangeSetKind, ResourceChange, StackInput, TemplateSource};
+use crate::data_loss;
 use crate::diff;
-use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::events::Event;
-use crate::guard;
 use crate::names::{ChangeSetId, RequestToken, StackName};
 use crate::order::dependency_order;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
 use crate::spec::StackSpec;
-use crate::wait::next_step;
 
 /// The SDK input for a spec.
 pub(crate) fn stack_input(spec: &StackSpec, token: Option<RequestToken>) -> StackInput {
@@ -40,7 +40,7 @@ impl Engine {
         for i in order {
             let spec = &specs[i];
             let mut plan = self.plan_one(spec, method, &created_here).await?;
-            plan.risks = guard::assess(spec, &plan.changes);
+            plan.risks = data_loss::assess(spec, &plan.changes);
             created_here.insert(
                 spec.name.clone(),
                 matches!(plan.action, PlanAction::Create | PlanAction::Recreate),

@@ -1,10 +1,22 @@
 //! The `Engine` handle: the CloudFormation implementation, the event sink and the options every
-//! operation shares, plus the retry-with-backoff wrapper all calls go through.
+//! operation shares, plus the retry-with-backoff wrapper all calls go through. Each operation is
+//! an `impl Engine` block in a file of its own below: planning, deploying, destroying, waiting
+//! (shared by deploy and destroy) and the read-only queries.
+
+mod deploying;
+mod destroying;
+mod planning;
+mod queries;
+mod waiting;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+pub use deploying::{DeployOptions, DeployReport, StackReport};
+pub use destroying::{DestroyReport, DestroyedStack};
+pub use queries::StackState;
 
 use crate::cloudformation::CloudFormation;
 use crate::error::{ApiError, Error};

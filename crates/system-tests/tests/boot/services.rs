@@ -1,25 +1,18 @@
 //! The real services a boot talks to: the local PostgreSQL (playing RDS, its TLS certificate
 //! playing the RDS CA bundle) and moto (playing Secrets Manager), found through the variables
-//! `scripts/lib/postgres.sh` and `scripts/lib/moto.sh` export; and the rule for what a test does
-//! when something it needs is missing.
+//! `scripts/lib/postgres.sh` and `scripts/lib/moto.sh` export (through the support library,
+//! whose gate decides what a test does when something it needs is missing).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
+use techchallenge_system_tests::services::require_root;
+use techchallenge_system_tests::{moto, postgres};
+
 use super::REGION;
 use super::http::http_exchange;
-
-/// A test's prerequisite is missing: fails the test when `TESTS_REQUIRE_SERVICES=1` (as
-/// `scripts/test` sets it, so nothing skips silently in CI), else notes that the test skips.
-/// The caller returns right after.
-pub fn missing(what: &str) {
-    if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") {
-        panic!("{what}, and TESTS_REQUIRE_SERVICES=1 forbids skipping");
-    }
-    eprintln!("note: {what}; skipping");
-}
 
 /// The local PostgreSQL and moto, as `scripts/lib/postgres.sh` and `scripts/lib/moto.sh` export them.
 pub struct Services {
@@ -37,22 +30,13 @@ pub struct Services {
 impl Services {
     /// The services, or `None` (see [`missing`]) when they are absent or the test is not root.
     pub fn from_env() -> Option<Services> {
-        let db_url = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
-        let moto_url = std::env::var("TEST_MOTO_URL").unwrap_or_default();
-        if db_url.is_empty() || moto_url.is_empty() {
-            missing("TEST_DATABASE_URL or TEST_MOTO_URL is not set (scripts/test sets both)");
-            return None;
-        }
+        let db_url = postgres::url()?;
+        let moto_url = moto::url()?;
         // The systemctl stub mounts the fake root's /opt in a namespace and drops to nobody.
-        if !is_root() {
-            missing("the boot tests run as root (as scripts/test does)");
+        if !require_root("the fake-root boot test") {
             return None;
         }
-        let db_port = db_url
-            .rsplit_once(':')
-            .and_then(|(_, rest)| rest.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("TEST_DATABASE_URL names a port: {db_url}"));
+        let db_port = postgres::port(&db_url);
         let mut services = Services {
             db_url,
             db_port,
@@ -83,23 +67,7 @@ impl Services {
 
     /// Runs one SQL statement as the administrator in `database`; its unaligned output.
     pub fn psql(&self, database: &str, sql: &str) -> String {
-        let out = Command::new("psql")
-            .args([
-                &admin_url(&self.db_url, database),
-                "-qAtX",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("psql: {e}"));
-        assert!(
-            out.status.success(),
-            "psql {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        postgres::psql(&self.db_url, database, sql)
     }
 
     /// One Secrets Manager call on moto (JSON protocol; moto routes on the credential scope).
@@ -122,24 +90,6 @@ impl Services {
         assert_eq!(status, 200, "moto {action}: {answer}");
         serde_json::from_str(&answer).unwrap_or_else(|e| panic!("moto {action}: {e}: {answer}"))
     }
-}
-
-/// `db_url` (the administrator's URL of some database) pointed at `database` instead.
-pub fn admin_url(db_url: &str, database: &str) -> String {
-    let base = db_url.rsplit_once('/').map_or(db_url, |(b, _)| b);
-    format!("{base}/{database}")
-}
-
-/// Whether this process runs as root (real uid 0).
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .map(|ids| ids.split_whitespace().next() == Some("0"))
-        })
-        .unwrap_or(false)
 }
 
 /// The DNS name in a certificate's subjectAltName (Debian's snakeoil names this machine).

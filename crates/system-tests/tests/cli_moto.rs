@@ -4,49 +4,26 @@
 //! through the EC2, ELBv2, RDS, Auto Scaling, IAM and S3 APIs; a second deploy is a no-op that
 //! uploads nothing; a changed instance count updates in place; a changed build is uploaded under
 //! a new key and gives a new launch template version; `status` and `outputs` report it all.
-//! One test function: moto is shared state, reset at the start. Without `TEST_MOTO_URL` it is
-//! skipped with a note, unless `TESTS_REQUIRE_SERVICES=1`.
+//! One test function: moto is shared state, reset at the start. Without moto it is skipped with
+//! a note, unless `TESTS_REQUIRE_SERVICES=1`. It runs the release build of `techchallenge`
+//! (`scripts/test` builds it first), as a user would.
 //!
 //! The build is a small generated file, not the real app: what boots on the instances is tested
 //! by the boot-script tests; here only its upload and the key the instances are told matter.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use base64::Engine as _;
 use serde_json::Value;
+use techchallenge_system_tests::{builds, moto};
 
 const ENV: &str = "e2e";
 
-fn moto_url() -> Option<String> {
-    match std::env::var("TEST_MOTO_URL") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var("TESTS_REQUIRE_SERVICES").as_deref() == Ok("1") => panic!(
-            "TEST_MOTO_URL is not set but TESTS_REQUIRE_SERVICES=1: start moto with `source scripts/lib/moto.sh`"
-        ),
-        Err(_) => {
-            eprintln!("skipped: TEST_MOTO_URL is not set (run `source scripts/lib/moto.sh`)");
-            None
-        }
-    }
-}
-
-/// `POST /moto-api/reset`, hand-written: one call does not justify an HTTP client dependency.
-fn reset_moto(url: &str) {
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut conn = TcpStream::connect(host).expect("moto reachable at TEST_MOTO_URL");
-    write!(conn, "POST /moto-api/reset HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .expect("send reset");
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).expect("read reset answer");
-    assert!(answer.contains(" 200 "), "moto reset: {answer}");
-}
-
 fn techchallenge(url: &str, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_techchallenge"))
+    let deployer = builds::deployer_binary().expect("the deployer's release build");
+    let out = Command::new(deployer)
         .args(args)
         .args(["--env", ENV, "--region", "us-east-1", "--endpoint-url", url])
         .env("AWS_ACCESS_KEY_ID", "test")
@@ -90,12 +67,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
     techchallenge_sha(&p)
 }
 
-/// The same hash the deployer computes, through `sha256sum` semantics re-done here with the
-/// deploy crate's public helper.
+/// The same hash the deployer computes, with the artifact crate's public helper.
 fn techchallenge_sha(path: &Path) -> String {
-    techchallenge_deploy::artifact::sha256_file(path)
-        .expect("hash")
-        .0
+    techchallenge_artifact::sha256_file(path).expect("hash").0
 }
 
 struct Aws {
@@ -110,14 +84,7 @@ struct Aws {
 
 impl Aws {
     async fn new(url: &str) -> Self {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(url)
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "test", "test", None, None, "e2e",
-            ))
-            .load()
-            .await;
+        let config = moto::sdk_config(url).await;
         let s3 = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
             .build();
@@ -218,8 +185,10 @@ fn assignment(user_data: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture() {
-    let Some(url) = moto_url() else { return };
-    reset_moto(&url);
+    let Some(url) = moto::url() else { return };
+    if builds::deployer_binary().is_none() {
+        return;
+    }
     let aws = Aws::new(&url).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let v1 = dir.path().join("TechChallengeApp-v1");
