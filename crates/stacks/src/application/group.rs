@@ -1,0 +1,90 @@
+//! The auto scaling group in both public subnets behind the target group, replaced by ELB health
+//! checks; how CloudFormation creates and updates it (one signal per instance once its app
+//! answers; rolling updates that keep `min_instances` in service); and target-tracking scaling
+//! on CPU.
+
+use cfn_template::resources::autoscaling::{
+    AutoScalingGroup, LaunchTemplateSpecification, MetricsCollection, PredefinedMetric,
+    PropagatedTag, ScalingPolicy, TargetTrackingConfiguration,
+};
+use cfn_template::resources::ec2::LaunchTemplate;
+use cfn_template::{Handle, ResourceSignal, RollingUpdate, Template, TemplateError};
+
+use super::GROUP_ID;
+use super::load_balancer::Balancer;
+use crate::naming::{Export, Naming, StackRole};
+use crate::settings::ApplicationSettings;
+
+/// Adds the group, its creation and update policies, and its scaling policy.
+pub fn add(
+    t: &mut Template,
+    naming: &Naming,
+    app: &ApplicationSettings,
+    launch_template: &Handle<LaunchTemplate>,
+    balancer: &Balancer,
+) -> Result<Handle<AutoScalingGroup>, TemplateError> {
+    let stack = naming.stack_name(StackRole::Application);
+    let group = t.add(
+        GROUP_ID,
+        AutoScalingGroup {
+            auto_scaling_group_name: Some(naming.physical("app").into()),
+            launch_template: LaunchTemplateSpecification {
+                launch_template_id: launch_template.r#ref(),
+                version: launch_template.latest_version_number(),
+            },
+            min_size: app.min_instances.to_string(),
+            max_size: app.max_instances.to_string(),
+            desired_capacity: Some(app.desired_instances.to_string()),
+            vpc_zone_identifier: vec![
+                naming.import(Export::PublicSubnetA),
+                naming.import(Export::PublicSubnetB),
+            ],
+            target_group_arns: vec![balancer.target_group.r#ref()],
+            health_check_type: "ELB".into(),
+            health_check_grace_period: 300,
+            metrics_collection: vec![MetricsCollection {
+                granularity: "1Minute".into(),
+            }],
+            tags: vec![PropagatedTag {
+                key: "Name".into(),
+                value: format!("{stack}-instance").into(),
+                propagate_at_launch: true,
+            }],
+        },
+    )?;
+    let options = t.options(&group)?;
+    options.resource_signal = Some(ResourceSignal {
+        count: app.desired_instances,
+        timeout: "PT15M".into(),
+    });
+    options.rolling_update = Some(RollingUpdate {
+        min_instances_in_service: app.min_instances,
+        max_batch_size: 1,
+        pause_time: "PT15M".into(),
+        wait_on_resource_signals: true,
+        suspend_processes: [
+            "HealthCheck",
+            "ReplaceUnhealthy",
+            "AZRebalance",
+            "AlarmNotification",
+            "ScheduledActions",
+        ]
+        .map(String::from)
+        .to_vec(),
+    });
+    t.add(
+        "CpuScalingPolicy",
+        ScalingPolicy {
+            auto_scaling_group_name: group.r#ref(),
+            policy_type: "TargetTrackingScaling".into(),
+            target_tracking_configuration: TargetTrackingConfiguration {
+                predefined_metric_specification: PredefinedMetric {
+                    predefined_metric_type: "ASGAverageCPUUtilization".into(),
+                    resource_label: None,
+                },
+                target_value: f64::from(app.target_cpu_percent),
+            },
+        },
+    )?;
+    Ok(group)
+}

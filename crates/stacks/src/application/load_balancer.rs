@@ -1,0 +1,112 @@
+//! The internet-facing application load balancer in both public subnets, its target group (the
+//! instances' port 3000, health-checked on `/healthcheck/`), and its listeners: HTTP on 80, or
+//! with a certificate HTTPS on 443 (TLS 1.2+) and 80 redirecting to it.
+
+use cfn_template::resources::elbv2::{
+    Action, Attribute, Certificate, HealthCheck, Listener, LoadBalancer, Matcher, TargetGroup,
+};
+use cfn_template::{Handle, Template, TemplateError};
+
+use super::security_groups::Groups;
+use super::{APP_PORT, HEALTH_CHECK_PATH, HEALTHY_CODES, TLS_POLICY, name_tag};
+use crate::naming::{Export, Naming};
+use crate::settings::ApplicationSettings;
+
+/// What the other parts refer to.
+pub struct Balancer {
+    /// The load balancer (its DNS name is the stack's URL).
+    pub load_balancer: Handle<LoadBalancer>,
+    /// The target group the auto scaling group registers its instances in.
+    pub target_group: Handle<TargetGroup>,
+}
+
+/// Adds the load balancer, the target group and the listeners.
+pub fn add(
+    t: &mut Template,
+    naming: &Naming,
+    app: &ApplicationSettings,
+    groups: &Groups,
+) -> Result<Balancer, TemplateError> {
+    let load_balancer = t.add(
+        "LoadBalancer",
+        LoadBalancer {
+            name: Some(naming.short("alb").into()),
+            kind: "application".into(),
+            scheme: "internet-facing".into(),
+            subnets: vec![
+                naming.import(Export::PublicSubnetA),
+                naming.import(Export::PublicSubnetB),
+            ],
+            security_groups: vec![groups.load_balancer.group_id()],
+            load_balancer_attributes: vec![
+                Attribute::new("routing.http.drop_invalid_header_fields.enabled", "true"),
+                Attribute::new("routing.http.desync_mitigation_mode", "defensive"),
+            ],
+            tags: name_tag(naming, "alb"),
+        },
+    )?;
+    let target_group = t.add("TargetGroup", target_group(naming))?;
+    let http_action = match &app.certificate_arn {
+        Some(arn) => {
+            t.add(
+                "HttpsListener",
+                Listener {
+                    load_balancer_arn: load_balancer.r#ref(),
+                    port: 443,
+                    protocol: "HTTPS".into(),
+                    ssl_policy: Some(TLS_POLICY.into()),
+                    certificates: Some(vec![Certificate {
+                        certificate_arn: arn.as_str().into(),
+                    }]),
+                    default_actions: vec![Action::forward(target_group.r#ref())],
+                },
+            )?;
+            Action::redirect_to_https()
+        }
+        None => Action::forward(target_group.r#ref()),
+    };
+    t.add(
+        "HttpListener",
+        Listener {
+            load_balancer_arn: load_balancer.r#ref(),
+            port: 80,
+            protocol: "HTTP".into(),
+            ssl_policy: None,
+            certificates: None,
+            default_actions: vec![http_action],
+        },
+    )?;
+    Ok(Balancer {
+        load_balancer,
+        target_group,
+    })
+}
+
+/// The instances' port, checked every 10 s: two answers make a target healthy, three misses
+/// unhealthy.
+fn target_group(naming: &Naming) -> TargetGroup {
+    TargetGroup {
+        name: None,
+        port: APP_PORT as u32,
+        protocol: "HTTP".into(),
+        target_type: "instance".into(),
+        vpc_id: naming.import(Export::VpcId),
+        health_check: HealthCheck {
+            path: HEALTH_CHECK_PATH.into(),
+            protocol: "HTTP".into(),
+            interval_seconds: 10,
+            timeout_seconds: 5,
+            healthy_threshold_count: 2,
+            unhealthy_threshold_count: 3,
+        },
+        // 200: ready. 503 is the app's "alive, but the database is not answering": every
+        // instance shares that database, so replacing instances cannot help and the auto
+        // scaling group (ELB health checks) must not churn the whole fleet during an outage
+        // or a Multi-AZ failover. No answer, a timeout or any other status is unhealthy.
+        matcher: Some(Matcher {
+            http_code: HEALTHY_CODES.into(),
+        }),
+        target_group_attributes: vec![Attribute::new("deregistration_delay.timeout_seconds", "30")],
+        tags: name_tag(naming, "targets"),
+    }
+}

@@ -1,0 +1,59 @@
+//! The instances' IAM role and instance profile: Session Manager instead of SSH, reading the
+//! database secret, fetching builds from the artifacts bucket, and signalling its own stack.
+//! Nothing else.
+
+use cfn_template::resources::Tag;
+use cfn_template::resources::iam::{
+    InlinePolicy, InstanceProfile, Role, Statement, policy_document,
+};
+use cfn_template::{Expr, Handle, Template, TemplateError};
+
+use crate::naming::{Export, Naming, StackRole};
+
+/// Adds the role and its instance profile; returns the profile the launch template names.
+pub fn add(t: &mut Template, naming: &Naming) -> Result<Handle<InstanceProfile>, TemplateError> {
+    let role = t.add("InstanceRole", instance_role(naming))?;
+    t.add(
+        "InstanceProfile",
+        InstanceProfile {
+            roles: vec![role.r#ref()],
+        },
+    )
+}
+
+fn instance_role(naming: &Naming) -> Role {
+    let stack = naming.stack_name(StackRole::Application);
+    let stack_arn = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{stack}/*"
+    ));
+    Role {
+        assume_role_policy_document: policy_document(&[Statement::trust_service(
+            "ec2.amazonaws.com",
+        )]),
+        description: format!("{stack}: application instances"),
+        managed_policy_arns: vec![Expr::sub(
+            "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        )],
+        policies: vec![InlinePolicy {
+            policy_name: "application".into(),
+            policy_document: policy_document(&[
+                Statement::allow(
+                    &["secretsmanager:GetSecretValue"],
+                    vec![naming.import(Export::DatabaseSecretArn)],
+                ),
+                Statement::allow(&["cloudformation:SignalResource"], vec![stack_arn]),
+                Statement::allow(
+                    &["s3:GetObject"],
+                    vec![Expr::sub_with(
+                        format!(
+                            "arn:${{AWS::Partition}}:s3:::${{Bucket}}/{}*",
+                            crate::artifacts::ARTIFACT_PREFIX
+                        ),
+                        [("Bucket".to_owned(), naming.import(Export::ArtifactBucket))],
+                    )],
+                ),
+            ]),
+        }],
+        tags: vec![Tag::name(format!("{stack}-instance-role"))],
+    }
+}
