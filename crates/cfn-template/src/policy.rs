@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::names::LogicalId;
-use crate::template::Handle;
 
 /// What CloudFormation does with a resource's data when it deletes or replaces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,12 +59,4 @@ pub struct ResourceOptions {
     pub rolling_update: Option<RollingUpdate>,
     /// Signals to wait for on creation.
     pub resource_signal: Option<ResourceSignal>,
-}
-
-impl ResourceOptions {
-    /// Adds a `DependsOn` on another resource of the same template.
-    pub fn depends_on<R>(&mut self, other: &Handle<R>) -> &mut Self {
-        self.depends_on.insert(other.id().clone());
-        self
-    }
 }

@@ -34,6 +34,14 @@ impl<R> Clone for Handle<R> {
     }
 }
 
+impl ResourceOptions {
+    /// Adds a `DependsOn` on another resource of the same template (only a handle can name one).
+    pub fn depends_on<R>(&mut self, other: &Handle<R>) -> &mut Self {
+        self.depends_on.insert(other.id().clone());
+        self
+    }
+}
+
 impl<R> Handle<R> {
     /// The resource's logical id.
     pub fn id(&self) -> &LogicalId {

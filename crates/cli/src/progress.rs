@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::Value;
 use techchallenge_deploy::{Event, EventSink, Outcome, StackAction};
+
+use crate::json::Line;
 
 type Out = Arc<Mutex<Box<dyn Write + Send>>>;
 
@@ -66,10 +67,13 @@ impl Progress {
         }
     }
 
-    /// A JSON line (JSON mode only).
-    pub fn json(&self, value: &Value) {
+    /// One of the CLI's own JSON lines (JSON mode only).
+    pub fn json(&self, line: &Line<'_>) {
         if self.mode == Mode::Json {
-            self.write_line(&value.to_string());
+            match serde_json::to_string(line) {
+                Ok(text) => self.write_line(&text),
+                Err(e) => tracing::warn!("cannot serialise a JSON line: {e}"),
+            }
         }
     }
 

@@ -5,7 +5,6 @@
 use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::error::ApiError;
 use crate::names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
 use crate::spec::{Parameter, Tag};
 use crate::status::{ResourceStatus, StackStatus};
@@ -236,6 +235,54 @@ impl ChangeSetDescription {
                 r.contains("didn't contain changes") || r.contains("No updates are to be performed")
             })
     }
+}
+
+/// How one CloudFormation call failed, classified so the engine can decide what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// `Throttling` / `Rate exceeded`: retried with backoff.
+    #[error("CloudFormation throttled the request: {message}")]
+    Throttling {
+        /// The service's message.
+        message: String,
+    },
+    /// The stack or change set does not exist.
+    #[error("not found: {message}")]
+    NotFound {
+        /// The service's message.
+        message: String,
+    },
+    /// `No updates are to be performed.`: a success for us.
+    #[error("no updates are to be performed")]
+    NoUpdates,
+    /// The stack already exists (`AlreadyExistsException`).
+    #[error("already exists: {message}")]
+    AlreadyExists {
+        /// The service's message.
+        message: String,
+    },
+    /// Any other error the service answered with (`ValidationError`, `InsufficientCapabilities`, ...).
+    #[error("{code}: {message}")]
+    Service {
+        /// The error code.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// The request never got an answer (network, credentials, timeout).
+    #[error("could not reach CloudFormation: {message}")]
+    Transport {
+        /// What happened.
+        message: String,
+    },
+    /// The answer lacked something it should always have.
+    #[error("unexpected response from {operation}: {detail}")]
+    UnexpectedResponse {
+        /// The API operation.
+        operation: &'static str,
+        /// What was missing or odd.
+        detail: String,
+    },
 }
 
 /// The calls the engine makes. All are async and may fail with an [`ApiError`].

@@ -1,52 +1,21 @@
 //! The data-loss guard: a plan that replaces or deletes a protected resource (the database,
 //! its secret, its subnets) is refused unless the caller allows data loss, with the reason.
 
-use std::fmt;
-
-use serde::Serialize;
-
 use crate::cloudformation::{ChangeAction, Replacement};
-use crate::names::{LogicalId, StackName};
-use crate::plan::PlannedChange;
+use crate::error::Error;
+use crate::plan::{DataLossRisk, Loss, Plan, PlannedChange};
 use crate::spec::StackSpec;
 
-/// What would happen to a protected resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Loss {
-    /// Replaced: a new resource, the old one deleted.
-    Replaced,
-    /// May be replaced (CloudFormation decides at execution).
-    MaybeReplaced,
-    /// Deleted.
-    Deleted,
-}
-
-/// A protected resource the plan would replace or delete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DataLossRisk {
-    /// The stack.
-    pub stack: StackName,
-    /// The resource.
-    pub logical_id: LogicalId,
-    /// What would happen to it.
-    pub loss: Loss,
-    /// Why it matters (from the stack spec).
-    pub reason: String,
-}
-
-impl fmt::Display for DataLossRisk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.loss {
-            Loss::Replaced => "would be replaced",
-            Loss::MaybeReplaced => "may be replaced",
-            Loss::Deleted => "would be deleted",
-        };
-        write!(
-            f,
-            "{} in {} {what} ({})",
-            self.logical_id, self.stack, self.reason
-        )
+/// Refuses a plan that loses protected data unless the caller allows it.
+impl Plan {
+    /// Refuses the plan when it loses protected data and the caller did not allow it.
+    pub fn check_data_loss(&self, allow_data_loss: bool) -> Result<(), Error> {
+        let risks = self.risks();
+        if risks.is_empty() || allow_data_loss {
+            Ok(())
+        } else {
+            Err(Error::DataLoss { risks })
+        }
     }
 }
 
@@ -78,7 +47,7 @@ pub(crate) fn assess(spec: &StackSpec, changes: &[PlannedChange]) -> Vec<DataLos
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::PlannedChange;
+    use crate::names::{LogicalId, StackName};
 
     fn change(id: &str, action: ChangeAction, replacement: Option<Replacement>) -> PlannedChange {
         PlannedChange {

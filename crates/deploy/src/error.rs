@@ -1,61 +1,14 @@
-//! The engine's errors: what went wrong, in words a user can act on. `ApiError` is what one
-//! CloudFormation call can fail with; `Error` is what an engine operation reports.
+//! The engine's errors: what an engine operation reports, in words a user can act on. (What one
+//! CloudFormation call fails with, `ApiError`, belongs to the trait: `cloudformation.rs`.)
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::data_loss::DataLossRisk;
-use crate::names::{ExportName, LogicalId, StackName};
+use crate::cloudformation::ApiError;
+use crate::names::{ExportName, InvalidName, LogicalId, StackName};
+use crate::plan::DataLossRisk;
 use crate::status::{ResourceStatus, StackStatus};
-
-/// How one CloudFormation call failed, classified so the engine can decide what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
-    /// `Throttling` / `Rate exceeded`: retried with backoff.
-    #[error("CloudFormation throttled the request: {message}")]
-    Throttling {
-        /// The service's message.
-        message: String,
-    },
-    /// The stack or change set does not exist.
-    #[error("not found: {message}")]
-    NotFound {
-        /// The service's message.
-        message: String,
-    },
-    /// `No updates are to be performed.`: a success for us.
-    #[error("no updates are to be performed")]
-    NoUpdates,
-    /// The stack already exists (`AlreadyExistsException`).
-    #[error("already exists: {message}")]
-    AlreadyExists {
-        /// The service's message.
-        message: String,
-    },
-    /// Any other error the service answered with (`ValidationError`, `InsufficientCapabilities`, ...).
-    #[error("{code}: {message}")]
-    Service {
-        /// The error code.
-        code: String,
-        /// The service's message.
-        message: String,
-    },
-    /// The request never got an answer (network, credentials, timeout).
-    #[error("could not reach CloudFormation: {message}")]
-    Transport {
-        /// What happened.
-        message: String,
-    },
-    /// The answer lacked something it should always have.
-    #[error("unexpected response from {operation}: {detail}")]
-    UnexpectedResponse {
-        /// The API operation.
-        operation: &'static str,
-        /// What was missing or odd.
-        detail: String,
-    },
-}
 
 /// A resource that failed, with CloudFormation's reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,15 +70,8 @@ pub enum Error {
         source: ApiError,
     },
     /// An identifier broke AWS's rules.
-    #[error("invalid {kind} {value:?}: must be {rule}")]
-    InvalidName {
-        /// What kind of identifier.
-        kind: &'static str,
-        /// The value given.
-        value: String,
-        /// The rule it breaks.
-        rule: &'static str,
-    },
+    #[error(transparent)]
+    InvalidName(#[from] InvalidName),
     /// The template body is not JSON the engine can read.
     #[error("the template of {stack} is not valid JSON: {reason}")]
     InvalidTemplate {

@@ -72,20 +72,21 @@ mod spec;
 mod status;
 
 pub use cloudformation::{
-    ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange, Replacement,
-    ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource,
-    Timestamp,
+    ApiError, ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange,
+    Replacement, ResourceChange, StackDescription, StackEvent, StackInput, StackOutput,
+    TemplateSource, Timestamp,
 };
-pub use data_loss::{DataLossRisk, Loss};
 pub use engine::{
     DeployOptions, DeployReport, DestroyReport, DestroyedStack, Engine, EngineOptions, StackReport,
     StackState,
 };
-pub use error::{ApiError, Error, ResourceFailure};
+pub use error::{Error, ResourceFailure};
 pub use events::{CollectingSink, Event, EventSink, NullSink, Outcome, StackAction};
 pub use hook::{HookError, NoHook, StackHook};
-pub use names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
-pub use plan::{Method, Plan, PlanAction, PlannedChange, StackPlan, Widening, WideningKind};
+pub use names::{ChangeSetId, ExportName, InvalidName, LogicalId, RequestToken, StackName};
+pub use plan::{
+    DataLossRisk, Loss, Method, Plan, PlanAction, PlannedChange, StackPlan, Widening, WideningKind,
+};
 pub use sdk::SdkCloudFormation;
 pub use spec::{Parameter, ParameterValue, ProtectedResource, StackSpec, Tag};
 pub use status::{ResourceStatus, StackStatus};

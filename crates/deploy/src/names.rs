@@ -5,8 +5,6 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::Error;
-
 macro_rules! identifier {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -56,9 +54,21 @@ identifier!(
     RequestToken
 );
 
+/// An identifier that breaks AWS's rules, refused before any API call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind} {value:?}: must be {rule}")]
+pub struct InvalidName {
+    /// What kind of identifier.
+    pub kind: &'static str,
+    /// The value given.
+    pub value: String,
+    /// The rule it breaks.
+    pub rule: &'static str,
+}
+
 impl StackName {
     /// Checks the name against CloudFormation's rule so a typo fails before any API call.
-    pub fn new(name: impl Into<String>) -> Result<Self, Error> {
+    pub fn new(name: impl Into<String>) -> Result<Self, InvalidName> {
         let name = name.into();
         let mut chars = name.chars();
         let valid = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
@@ -67,7 +77,7 @@ impl StackName {
         if valid {
             Ok(Self(name))
         } else {
-            Err(Error::InvalidName {
+            Err(InvalidName {
                 kind: "stack name",
                 value: name,
                 rule: "a letter, then letters, digits and hyphens, at most 128 characters",

@@ -7,8 +7,6 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::cloudformation::{ChangeAction, PropertyChange, Replacement};
-use crate::data_loss::DataLossRisk;
-use crate::error::Error;
 use crate::names::{ChangeSetId, LogicalId, StackName};
 use crate::spec::StackSpec;
 use crate::status::StackStatus;
@@ -105,6 +103,46 @@ impl StackPlan {
     }
 }
 
+/// What would happen to a protected resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// Replaced: a new resource, the old one deleted.
+    Replaced,
+    /// May be replaced (CloudFormation decides at execution).
+    MaybeReplaced,
+    /// Deleted.
+    Deleted,
+}
+
+/// A protected resource the plan would replace or delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataLossRisk {
+    /// The stack.
+    pub stack: StackName,
+    /// The resource.
+    pub logical_id: LogicalId,
+    /// What would happen to it.
+    pub loss: Loss,
+    /// Why it matters (from the stack spec).
+    pub reason: String,
+}
+
+impl fmt::Display for DataLossRisk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.loss {
+            Loss::Replaced => "would be replaced",
+            Loss::MaybeReplaced => "may be replaced",
+            Loss::Deleted => "would be deleted",
+        };
+        write!(
+            f,
+            "{} in {} {what} ({})",
+            self.logical_id, self.stack, self.reason
+        )
+    }
+}
+
 /// The plan for a set of stacks, in dependency order. `deploy` executes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -144,16 +182,6 @@ impl Plan {
             .filter(|s| s.action == PlanAction::Recreate)
             .map(|s| &s.stack)
             .collect()
-    }
-
-    /// Refuses the plan when it loses protected data and the caller did not allow it.
-    pub fn check_data_loss(&self, allow_data_loss: bool) -> Result<(), Error> {
-        let risks = self.risks();
-        if risks.is_empty() || allow_data_loss {
-            Ok(())
-        } else {
-            Err(Error::DataLoss { risks })
-        }
     }
 
     /// The plan as readable lines (no colours): what `Display` prints.

@@ -9,12 +9,12 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, S
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types as sdk;
 
+use crate::cloudformation::ApiError;
 use crate::cloudformation::{
     ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange, Replacement,
     ResourceChange, StackDescription, StackEvent, StackInput, StackOutput, TemplateSource,
     Timestamp,
 };
-use crate::error::ApiError;
 use crate::names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
 use crate::spec::{Parameter, ParameterValue};
 use crate::status::{ResourceStatus, StackStatus};

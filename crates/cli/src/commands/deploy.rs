@@ -8,21 +8,16 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use async_trait::async_trait;
-use serde_json::json;
 use techchallenge_artifact::{self as artifact, Artifact, ArtifactStore, Upload};
 use techchallenge_deploy::{DeployOptions, Engine, HookError, StackHook, StackName, StackOutput};
 use techchallenge_stacks::{Export, StackRole};
 
-use super::{Session, method, roles, session, until_interrupted};
+use super::{Session, engine_error, method, roles, session, until_interrupted};
 use crate::cli::{DeployArgs, GlobalArgs};
 use crate::console::Console;
+use crate::json::{Line, Outputs};
 use crate::progress::Progress;
 use crate::{Backend, app_build, specs, view};
-
-/// An engine error as an error whose message is the readable failure report.
-pub fn engine_error(e: techchallenge_deploy::Error) -> anyhow::Error {
-    anyhow::anyhow!(view::failure(&e).join("\n"))
-}
 
 /// The artifacts stack's bucket, from its outputs.
 fn bucket_of(outputs: &[StackOutput]) -> Option<String> {
@@ -60,7 +55,13 @@ impl UploadHook {
             ),
         };
         self.progress.note(&said);
-        self.progress.json(&json!({"type": "artifact", "outcome": outcome, "bucket": bucket, "key": a.key, "sha256": a.sha256, "bytes": a.size}));
+        self.progress.json(&Line::Artifact {
+            outcome,
+            bucket,
+            key: &a.key,
+            sha256: &a.sha256,
+            bytes: a.size,
+        });
         if let Ok(mut done) = self.done.lock() {
             *done = Some((bucket.to_owned(), outcome));
         }
@@ -131,8 +132,9 @@ pub async fn run(
     if let Err(e) = &result
         && args.json
     {
-        s.progress
-            .json(&json!({"type": "error", "message": format!("{e:#}")}));
+        s.progress.json(&Line::Error {
+            message: format!("{e:#}"),
+        });
     }
     result
 }
@@ -151,7 +153,7 @@ async fn deploy(
         .await
         .map_err(engine_error)?;
     if args.json {
-        s.progress.json(&json!({"type": "plan", "plan": plan}));
+        s.progress.json(&Line::Plan { plan: &plan });
     } else {
         for line in view::plan(&plan) {
             console.println(&line);
@@ -234,13 +236,12 @@ async fn summary(
         .collect::<Result<_>>()?;
     let outputs = s.engine.outputs(&names).await.map_err(engine_error)?;
     if json {
-        s.progress.json(&json!({
-            "type": "summary",
-            "changed": report.is_some(),
-            "stacks": report.map(|r| &r.stacks),
-            "outputs": super::status::outputs_json(&outputs),
-            "duration": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        }));
+        s.progress.json(&Line::DeploySummary {
+            changed: report.is_some(),
+            stacks: report.map(|r| r.stacks.as_slice()),
+            outputs: Outputs::new(&outputs),
+            duration: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
         return Ok(());
     }
     match report {

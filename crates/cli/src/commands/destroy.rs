@@ -8,15 +8,14 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use async_trait::async_trait;
-use serde_json::json;
 use techchallenge_artifact::ArtifactStore;
 use techchallenge_deploy::{HookError, StackDescription, StackHook, StackName};
 use techchallenge_stacks::{Export, StackRole};
 
-use super::deploy::engine_error;
-use super::{roles, session, until_interrupted};
+use super::{engine_error, roles, session, until_interrupted};
 use crate::cli::{DestroyArgs, GlobalArgs};
 use crate::console::Console;
+use crate::json::Line;
 use crate::progress::Progress;
 use crate::{Backend, specs, view};
 
@@ -45,8 +44,10 @@ impl StackHook for EmptyBucketHook {
         self.progress.note(&format!(
             "emptied s3://{bucket}: {deleted} object versions and delete markers deleted"
         ));
-        self.progress
-            .json(&json!({"type": "bucket_emptied", "bucket": bucket, "deleted": deleted}));
+        self.progress.json(&Line::BucketEmptied {
+            bucket: &bucket,
+            deleted,
+        });
         Ok(())
     }
 }
@@ -133,8 +134,9 @@ pub async fn run(
     s.progress.finish();
     let report = report?;
     if args.json {
-        s.progress
-            .json(&json!({"type": "summary", "stacks": report.stacks}));
+        s.progress.json(&Line::DestroySummary {
+            stacks: &report.stacks,
+        });
     } else {
         for st in &report.stacks {
             console.println(&view::stack_result(&st.stack, st.outcome, st.duration));

@@ -98,6 +98,11 @@ async fn session(
     })
 }
 
+/// An engine error as an error whose message is the readable failure report.
+fn engine_error(e: techchallenge_deploy::Error) -> anyhow::Error {
+    anyhow::anyhow!(crate::view::failure(&e).join("\n"))
+}
+
 /// Runs `work` until it ends or Ctrl-C arrives ([`Interrupted`]: nothing is cancelled in AWS).
 async fn until_interrupted<T>(
     console: &Console,

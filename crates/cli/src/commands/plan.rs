@@ -3,12 +3,12 @@
 //! application's parameters exactly as deploy would, but not uploaded.
 
 use anyhow::Result;
-use serde_json::json;
 use techchallenge_stacks::StackRole;
 
-use super::{method, roles, session, until_interrupted};
+use super::{engine_error, method, roles, session, until_interrupted};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::console::Console;
+use crate::json::PlanReport;
 use crate::{Backend, app_build, specs, view};
 
 /// Plans the selected stacks and prints the plan.
@@ -31,19 +31,17 @@ pub async fn run(
         s.engine
             .plan(&specs, method(args.method))
             .await
-            .map_err(super::deploy::engine_error)
+            .map_err(engine_error)
     })
     .await?;
     // A plan changes nothing: its change sets go again.
-    s.engine
-        .discard(&plan)
-        .await
-        .map_err(super::deploy::engine_error)?;
+    s.engine.discard(&plan).await.map_err(engine_error)?;
     s.progress.finish();
     if args.json {
-        console.println(&serde_json::to_string_pretty(
-            &json!({"plan": plan, "artifact": artifact}),
-        )?);
+        console.println(&serde_json::to_string_pretty(&PlanReport {
+            plan: &plan,
+            artifact,
+        })?);
         return Ok(0);
     }
     for line in view::plan(&plan) {

@@ -2,13 +2,13 @@
 //! `techchallenge outputs` (the outputs, the application's URL first), as text or JSON.
 
 use anyhow::Result;
-use serde_json::{Map, Value, json};
 use techchallenge_deploy::StackName;
 use techchallenge_stacks::StackRole;
 
-use super::session;
+use super::{engine_error, session};
 use crate::cli::{GlobalArgs, JsonArgs};
 use crate::console::Console;
+use crate::json::Outputs;
 use crate::{Backend, specs, view};
 
 fn all_names(s: &super::Session) -> Result<Vec<StackName>> {
@@ -30,7 +30,7 @@ pub async fn status(
         .engine
         .status(&all_names(&s)?)
         .await
-        .map_err(super::deploy::engine_error)?;
+        .map_err(engine_error)?;
     if args.json {
         console.println(&serde_json::to_string_pretty(&states)?);
     } else {
@@ -53,9 +53,9 @@ pub async fn outputs(
         .engine
         .outputs(&all_names(&s)?)
         .await
-        .map_err(super::deploy::engine_error)?;
+        .map_err(engine_error)?;
     if args.json {
-        console.println(&serde_json::to_string_pretty(&outputs_json(&outputs))?);
+        console.println(&serde_json::to_string_pretty(&Outputs::new(&outputs))?);
     } else if outputs.is_empty() {
         console.println("No stack is deployed.");
     } else {
@@ -64,22 +64,4 @@ pub async fn outputs(
         }
     }
     Ok(0)
-}
-
-/// `{"url": ..., "stacks": {"STACK": {"KEY": "VALUE"}}}`.
-pub fn outputs_json(outputs: &[(StackName, Vec<techchallenge_deploy::StackOutput>)]) -> Value {
-    let url = outputs
-        .iter()
-        .flat_map(|(_, o)| o)
-        .find(|o| o.key == view::URL_OUTPUT)
-        .map(|o| o.value.clone());
-    let mut stacks = Map::new();
-    for (stack, list) in outputs {
-        let values: Map<String, Value> = list
-            .iter()
-            .map(|o| (o.key.clone(), Value::String(o.value.clone())))
-            .collect();
-        stacks.insert(stack.to_string(), Value::Object(values));
-    }
-    json!({"url": url, "stacks": stacks})
 }

@@ -23,9 +23,13 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<u8> {
         }
     }
     problems.extend(rules::check(&stacks).iter().map(ToString::to_string));
-    let guard_rules = crate::guard::rule_files(args.guard_rules.as_deref())?;
+    let guard_rules = crate::guard_rules::rule_files(args.guard_rules.as_deref())?;
     for s in &stacks {
-        problems.extend(crate::guard::check(&s.name, &s.template, &guard_rules)?);
+        problems.extend(crate::guard_rules::check(
+            &s.name,
+            &s.template,
+            &guard_rules,
+        )?);
     }
     if problems.is_empty() {
         let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();

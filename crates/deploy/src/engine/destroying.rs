@@ -11,8 +11,9 @@ use tokio::time::Instant;
 
 use super::Engine;
 use super::waiting::failed;
+use crate::cloudformation::ApiError;
 use crate::cloudformation::{StackDescription, StackInput, TemplateSource};
-use crate::error::{ApiError, Error};
+use crate::error::Error;
 use crate::events::{Event, Outcome, StackAction};
 use crate::hook::{NoHook, StackHook};
 use crate::names::StackName;

@@ -18,8 +18,9 @@ pub use deploying::{DeployOptions, DeployReport, StackReport};
 pub use destroying::{DestroyReport, DestroyedStack};
 pub use queries::StackState;
 
+use crate::cloudformation::ApiError;
 use crate::cloudformation::CloudFormation;
-use crate::error::{ApiError, Error};
+use crate::error::Error;
 use crate::events::{Event, EventSink};
 use crate::names::{RequestToken, StackName};
 

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 
 use super::Engine;
 use super::waiting::next_step;
+use crate::cloudformation::ApiError;
 use crate::cloudformation::{ChangeSetKind, ResourceChange, StackInput, TemplateSource};
 use crate::data_loss;
 use crate::diff;
-use crate::error::{ApiError, Error};
+use crate::error::Error;
 use crate::events::Event;
 use crate::names::{ChangeSetId, RequestToken, StackName};
 use crate::order::dependency_order;

@@ -5,8 +5,9 @@
 use std::collections::HashSet;
 
 use super::Engine;
+use crate::cloudformation::ApiError;
 use crate::cloudformation::StackDescription;
-use crate::error::{ApiError, Error, ResourceFailure};
+use crate::error::{Error, ResourceFailure};
 use crate::events::Event;
 use crate::names::{RequestToken, StackName};
 use crate::status::StackStatus;

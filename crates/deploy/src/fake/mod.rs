@@ -10,11 +10,11 @@ mod ticks;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
+use crate::cloudformation::ApiError;
 use crate::cloudformation::{
     ChangeSetDescription, ChangeSetKind, ResourceChange, StackEvent, StackInput, StackOutput,
     Timestamp,
 };
-use crate::error::ApiError;
 use crate::names::{LogicalId, RequestToken};
 use crate::status::{ResourceStatus, StackStatus};
 

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 
 use super::ticks::{change_ticks, delete_ticks, ev};
 use super::{FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, template};
+use crate::cloudformation::ApiError;
 use crate::cloudformation::{
     ChangeSetDescription, ChangeSetKind, CloudFormation, StackDescription, StackEvent, StackInput,
     TemplateSource, Timestamp,
 };
-use crate::error::ApiError;
 use crate::names::{ChangeSetId, ExportName, RequestToken, StackName};
 use crate::spec::ParameterValue;
 use crate::status::StackStatus;
