@@ -10,7 +10,7 @@
 # sandboxed user on 0.0.0.0:3000, and signal CloudFormation SUCCESS only once /healthcheck/
 # answers. Any failure signals FAILURE, so a rolling update stops and rolls back.
 #
-# Test hooks (crates/stacks/tests/boot_script.rs runs this against a fake root with stubbed
+# Test hooks (crates/system-tests/tests/boot.rs runs this against a fake root with stubbed
 # commands): TECHCHALLENGE_ROOT prefixes every path written, TECHCHALLENGE_IMDS replaces the
 # metadata endpoint, TECHCHALLENGE_RDS_CA_URL the CA bundle's address. Unset on instances.
 set -euo pipefail

@@ -19,7 +19,7 @@
 //! root's /opt in a private mount namespace and runs the app as nobody); `scripts/test`, run as
 //! root, provides all of it.
 //!
-//! The scenarios are below; what they stand on is in `boot_script/` (named by `#[path]`: this
+//! The scenarios are below; what they stand on is in `boot/` (named by `#[path]`: this
 //! file is the test binary's root, and Cargo builds each top-level file in tests/ as its own):
 //! - `template`: the application stack's UserData and `Fn::Sub` filling its placeholders;
 //! - `fake_root`: one boot (`Boot`): the temporary root, the stubs, running the script, and

@@ -120,7 +120,21 @@ impl Aws {
             .collect()
     }
 
-    async fn ingress(&self, group: &str) -> Vec<aws_sdk_ec2::types::IpPermission> {
+    /// The auto scaling group named `name`.
+    async fn group(&self, name: &str) -> aws_sdk_autoscaling::types::AutoScalingGroup {
+        let answer = self
+            .asg
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(name)
+            .send()
+            .await
+            .expect("describe auto scaling groups");
+        answer.auto_scaling_groups()[0].clone()
+    }
+
+    /// A group's one ingress rule, which must be TCP on a single port: the port, its CIDR
+    /// ranges and its peer groups.
+    async fn only_tcp_rule(&self, group: &str) -> (i32, Vec<String>, Vec<String>) {
         let answer = self
             .ec2
             .describe_security_groups()
@@ -128,7 +142,26 @@ impl Aws {
             .send()
             .await
             .expect("describe security group");
-        answer.security_groups()[0].ip_permissions().to_vec()
+        let rules = answer.security_groups()[0].ip_permissions();
+        assert_eq!(
+            rules.len(),
+            1,
+            "{group}: exactly one ingress rule: {rules:?}"
+        );
+        let rule = &rules[0];
+        assert_eq!(rule.ip_protocol(), Some("tcp"), "{rule:?}");
+        assert_eq!(rule.from_port(), rule.to_port(), "one port: {rule:?}");
+        let cidrs = rule
+            .ip_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ip().map(str::to_owned))
+            .collect();
+        let peers = rule
+            .user_id_group_pairs()
+            .iter()
+            .filter_map(|p| p.group_id().map(str::to_owned))
+            .collect();
+        (rule.from_port().unwrap_or_default(), cidrs, peers)
     }
 
     /// The latest launch template version: its number and decoded UserData.
@@ -260,56 +293,25 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     // Security-group rules, exactly.
     let alb_sg = &app["LoadBalancerSecurityGroup"];
     let instance_sg = &app["InstanceSecurityGroup"];
-    let alb_in = aws.ingress(alb_sg).await;
-    assert_eq!(alb_in.len(), 1, "{alb_in:?}");
     assert_eq!(
-        (
-            alb_in[0].ip_protocol(),
-            alb_in[0].from_port(),
-            alb_in[0].to_port()
-        ),
-        (Some("tcp"), Some(80), Some(80))
+        aws.only_tcp_rule(alb_sg).await,
+        (80, vec!["0.0.0.0/0".to_owned()], vec![]),
+        "the load balancer: 80 from anywhere, nothing else"
     );
-    let cidrs: Vec<_> = alb_in[0]
-        .ip_ranges()
-        .iter()
-        .filter_map(|r| r.cidr_ip())
-        .collect();
-    assert_eq!(cidrs, ["0.0.0.0/0"]);
-    let inst_in = aws.ingress(instance_sg).await;
-    assert_eq!(inst_in.len(), 1, "{inst_in:?}");
     assert_eq!(
-        (
-            inst_in[0].ip_protocol(),
-            inst_in[0].from_port(),
-            inst_in[0].to_port()
-        ),
-        (Some("tcp"), Some(3000), Some(3000))
+        aws.only_tcp_rule(instance_sg).await,
+        (3000, vec![], vec![alb_sg.clone()]),
+        "the instances: 3000 from the load balancer's group only, no CIDR"
     );
-    assert!(inst_in[0].ip_ranges().is_empty(), "no CIDR may reach 3000");
-    let peers: Vec<_> = inst_in[0]
-        .user_id_group_pairs()
-        .iter()
-        .filter_map(|p| p.group_id())
-        .collect();
-    assert_eq!(peers, [alb_sg.as_str()]);
-    let db_in = aws.ingress(&db["DatabaseSecurityGroup"]).await;
-    assert_eq!(db_in.len(), 1, "{db_in:?}");
     assert_eq!(
+        aws.only_tcp_rule(&db["DatabaseSecurityGroup"]).await,
         (
-            db_in[0].ip_protocol(),
-            db_in[0].from_port(),
-            db_in[0].to_port()
+            5432,
+            vec![],
+            vec![db["DatabaseClientSecurityGroup"].clone()]
         ),
-        (Some("tcp"), Some(5432), Some(5432))
+        "the database: 5432 from the client group the instances carry, no CIDR"
     );
-    assert!(db_in[0].ip_ranges().is_empty());
-    let peers: Vec<_> = db_in[0]
-        .user_id_group_pairs()
-        .iter()
-        .filter_map(|p| p.group_id())
-        .collect();
-    assert_eq!(peers, [db["DatabaseClientSecurityGroup"].as_str()]);
 
     // Internet-facing ALB in the public subnets; listener 80 → target group 3000, /healthcheck/.
     let lb_arn = &app["LoadBalancer"];
@@ -386,14 +388,7 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
 
     // Auto scaling group across both public subnets, with its instances.
     let group_name = &app["AppGroup"];
-    let groups = aws
-        .asg
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(group_name)
-        .send()
-        .await
-        .expect("asg");
-    let group = &groups.auto_scaling_groups()[0];
+    let group = aws.group(group_name).await;
     let group_subnets: BTreeSet<String> = group
         .vpc_zone_identifier()
         .expect("subnets")
@@ -465,14 +460,7 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
         out.contains(&format!("techchallenge-{ENV}-network: no changes")),
         "{out}"
     );
-    let groups = aws
-        .asg
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(group_name)
-        .send()
-        .await
-        .expect("asg");
-    assert_eq!(groups.auto_scaling_groups()[0].desired_capacity(), Some(3));
+    assert_eq!(aws.group(group_name).await.desired_capacity(), Some(3));
     assert_eq!(
         aws.resources("application").await["LoadBalancer"],
         *lb_arn,

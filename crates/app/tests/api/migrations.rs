@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
+use techchallenge_app::config::DbSettings;
 use techchallenge_app::store::PgStore;
 use techchallenge_app::store::migrate::{UpdateOptions, update_database};
 
@@ -139,14 +140,22 @@ async fn concurrent_runs_on_a_new_database_agree() {
     );
 }
 
-#[tokio::test]
-async fn reset_drops_and_reseeds() {
-    let Some(db) = fresh_db().await else { return };
+/// A fresh database, migrated, and an administrator's connection to it.
+async fn migrated_db() -> Option<(DbSettings, tokio_postgres::Client)> {
+    let db = fresh_db().await?;
     update_database(&db, UpdateOptions::default())
         .await
         .expect("migrate");
-    admin(&db)
-        .await
+    let client = admin(&db).await;
+    Some((db, client))
+}
+
+#[tokio::test]
+async fn reset_drops_and_reseeds() {
+    let Some((db, client)) = migrated_db().await else {
+        return;
+    };
+    client
         .execute(
             "INSERT INTO tasks (completed, priority, title) VALUES (false, 0, 'x')",
             &[],
@@ -167,12 +176,10 @@ async fn reset_drops_and_reseeds() {
 
 #[tokio::test]
 async fn a_table_dropped_by_hand_is_recreated() {
-    let Some(db) = fresh_db().await else { return };
-    update_database(&db, UpdateOptions::default())
-        .await
-        .expect("migrate");
-    admin(&db)
-        .await
+    let Some((db, client)) = migrated_db().await else {
+        return;
+    };
+    client
         .batch_execute("DROP TABLE tasks")
         .await
         .expect("drop");

@@ -10,18 +10,18 @@ use crate::helpers::TestApp;
 /// Declares each listed suite function once per store.
 macro_rules! for_both_stores {
     ($($name:ident),* $(,)?) => {
-        mod pg {
+        for_store!(pg, Pg, $($name),*);
+        for_store!(embedded, Embedded, $($name),*);
+    };
+}
+
+/// Declares module `$module` with a test per suite function, against store `$kind`.
+macro_rules! for_store {
+    ($module:ident, $kind:ident, $($name:ident),*) => {
+        mod $module {
             $(#[tokio::test]
             async fn $name() {
-                if let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Kind::Pg).await {
-                    super::$name(app).await;
-                }
-            })*
-        }
-        mod embedded {
-            $(#[tokio::test]
-            async fn $name() {
-                if let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Kind::Embedded).await {
+                if let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Kind::$kind).await {
                     super::$name(app).await;
                 }
             })*

@@ -28,8 +28,12 @@ pub async fn run(cli: Cli, console: &Console, backend: Backend) -> Result<u8> {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Plan(args) => plan::run(&cli.global, args, console, backend).await,
         Command::Deploy(args) => deploy::run(&cli.global, args, console, backend).await,
-        Command::Status(args) => status::status(&cli.global, args, console, backend).await,
-        Command::Outputs(args) => status::outputs(&cli.global, args, console, backend).await,
+        Command::Status(args) => {
+            status::run(status::Query::Status, &cli.global, args, console, backend).await
+        }
+        Command::Outputs(args) => {
+            status::run(status::Query::Outputs, &cli.global, args, console, backend).await
+        }
         Command::Destroy(args) => destroy::run(&cli.global, args, console, backend).await,
     }
 }

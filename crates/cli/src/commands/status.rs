@@ -11,57 +11,50 @@ use crate::console::Console;
 use crate::json::Outputs;
 use crate::{Backend, specs, view};
 
-fn all_names(s: &super::Session) -> Result<Vec<StackName>> {
-    StackRole::ALL
+/// Which read-only command.
+#[derive(Debug, Clone, Copy)]
+pub enum Query {
+    /// Each stack's state, last change and outputs.
+    Status,
+    /// The outputs, the application's URL first.
+    Outputs,
+}
+
+/// Prints what `query` asks for, about every stack of the architecture.
+pub async fn run(
+    query: Query,
+    global: &GlobalArgs,
+    args: &JsonArgs,
+    console: &Console,
+    backend: Backend,
+) -> Result<u8> {
+    let s = session(global, console, backend, args.json).await?;
+    let names: Vec<StackName> = StackRole::ALL
         .iter()
         .map(|r| specs::role_name(&s.architecture, *r))
-        .collect()
-}
-
-/// Prints every stack's state.
-pub async fn status(
-    global: &GlobalArgs,
-    args: &JsonArgs,
-    console: &Console,
-    backend: Backend,
-) -> Result<u8> {
-    let s = session(global, console, backend, args.json).await?;
-    let states = s
-        .engine
-        .status(&all_names(&s)?)
-        .await
-        .map_err(engine_error)?;
-    if args.json {
-        console.println(&serde_json::to_string_pretty(&states)?);
-    } else {
-        for line in view::status(&states) {
-            console.println(&line);
+        .collect::<Result<_>>()?;
+    let lines = match query {
+        Query::Status => {
+            let states = s.engine.status(&names).await.map_err(engine_error)?;
+            if args.json {
+                vec![serde_json::to_string_pretty(&states)?]
+            } else {
+                view::status(&states)
+            }
         }
-    }
-    Ok(0)
-}
-
-/// Prints the outputs of the deployed stacks.
-pub async fn outputs(
-    global: &GlobalArgs,
-    args: &JsonArgs,
-    console: &Console,
-    backend: Backend,
-) -> Result<u8> {
-    let s = session(global, console, backend, args.json).await?;
-    let outputs = s
-        .engine
-        .outputs(&all_names(&s)?)
-        .await
-        .map_err(engine_error)?;
-    if args.json {
-        console.println(&serde_json::to_string_pretty(&Outputs::new(&outputs))?);
-    } else if outputs.is_empty() {
-        console.println("No stack is deployed.");
-    } else {
-        for line in view::outputs(&outputs) {
-            console.println(&line);
+        Query::Outputs => {
+            let outputs = s.engine.outputs(&names).await.map_err(engine_error)?;
+            if args.json {
+                vec![serde_json::to_string_pretty(&Outputs::new(&outputs))?]
+            } else if outputs.is_empty() {
+                vec!["No stack is deployed.".to_owned()]
+            } else {
+                view::outputs(&outputs)
+            }
         }
+    };
+    for line in lines {
+        console.println(&line);
     }
     Ok(0)
 }
