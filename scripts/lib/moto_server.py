@@ -1,8 +1,22 @@
-"""Starts moto's server with CloudFormation support for AWS::SecretsManager::Secret, which moto
-5.2.5 lacks (it logs "No Moto CloudFormation support" and leaves the secret, its Ref and its
-export empty, so the application stack's Fn::ImportValue of the secret ARN fails). Test
-infrastructure only: the templates are not changed to suit the emulator. The secret gets a
-generated password like GenerateSecretString would; nothing here reaches a real account.
+"""Starts moto's server (5.2.5) with what it lacks or gets wrong for this project, each patch
+saying what AWS does. Test infrastructure only: the templates and the deployer are never changed
+to suit the emulator, and nothing here reaches a real account.
+
+1. CloudFormation support for AWS::SecretsManager::Secret: moto logs "No Moto CloudFormation
+   support" and leaves the secret, its Ref and its export empty.
+2. Updates of resources moto cannot update (AWS::RDS::DBInstance among them): moto replaces the
+   resource with nothing, and every later Fn::GetAtt on it fails (HTTP 500 on DescribeStacks).
+   AWS modifies such an instance in place (DeletionProtection, class, storage).
+3. SignalResource, which moto does not implement. moto's stacks complete at once, so it never
+   has a resource waiting for signals; the test plays that part of CloudFormation through
+   /techchallenge-test/signals (below). A signal nobody waits for is refused with
+   CloudFormation's ValidationError ("... can not be signaled"), as AWS refuses signals from
+   instances launched by scale-out or replacement.
+
+Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
+makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
+received and refused. /moto-api/reset clears them with the rest.
+
 Usage: python moto_server.py -H 127.0.0.1 -p 5000 (same arguments as moto_server).
 """
 
@@ -10,9 +24,16 @@ import json
 import secrets
 import string
 import sys
+import threading
 from typing import Any
 
+import moto.cloudformation.parsing as cfn_parsing
+import moto.server
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
+from moto.core.responses import EmptyResult
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.secretsmanager.models import secretsmanager_backends
 
 
@@ -76,6 +97,102 @@ class SecretForCloudFormation(CloudFormationModel):
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
         return None
+
+
+# --- 2. Updates moto cannot apply: keep the resource, apply what AWS modifies in place. ---
+
+_moto_update = cfn_parsing.parse_and_update_resource
+
+# Template properties of AWS::RDS::DBInstance that RDS modifies in place, and moto's attribute.
+_RDS_IN_PLACE = {
+    "DeletionProtection": "deletion_protection",
+    "DBInstanceClass": "db_instance_class",
+    "AllocatedStorage": "allocated_storage",
+}
+
+
+def _update_in_place(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str
+) -> Any:
+    updated = _moto_update(logical_id, resource_json, resources_map, account_id, region_name)
+    if updated is not None:
+        return updated
+    original = resources_map[logical_id]
+    if resource_json.get("Type") == "AWS::RDS::DBInstance":
+        properties = cfn_parsing.clean_json(resource_json.get("Properties", {}), resources_map)
+        for prop, attribute in _RDS_IN_PLACE.items():
+            if prop in properties:
+                value = properties[prop]
+                if prop == "DeletionProtection":
+                    value = str(value).lower() == "true"
+                setattr(original, attribute, value)
+    return original
+
+
+cfn_parsing.parse_and_update_resource = _update_in_place
+
+
+# --- 3. SignalResource, with the test in CloudFormation's place. ---
+
+_signals_lock = threading.Lock()
+_awaiting: dict[tuple[str, str], int] = {}
+_received: list[dict[str, str]] = []
+_refused: list[dict[str, str]] = []
+
+
+def _signal_resource(self: CloudFormationResponse) -> Any:
+    stack_name = self._get_param("StackName")
+    resource = self._get_param("LogicalResourceId")
+    signal = {
+        "stack": stack_name,
+        "resource": resource,
+        "unique_id": self._get_param("UniqueId"),
+        "status": self._get_param("Status"),
+    }
+    stack = self.cloudformation_backend.get_stack(stack_name)  # ValidationError when missing
+    with _signals_lock:
+        key = (stack.name, resource)
+        if _awaiting.get(key, 0) > 0:
+            # A FAILURE fails the resource at once: nothing more is awaited from it.
+            _awaiting[key] = 0 if signal["status"] == "FAILURE" else _awaiting[key] - 1
+            _received.append(signal)
+            return EmptyResult()
+        _refused.append(signal)
+    raise ValidationError(message=f"Stack {stack.stack_id} is in {stack.status} state and can not be signaled")
+
+
+CloudFormationResponse.signal_resource = _signal_resource  # type: ignore[attr-defined]
+
+
+class _WithTestEndpoints(DomainDispatcherApplication):
+    """moto's WSGI application plus the /techchallenge-test/ endpoints (see the file comment)."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == "/moto-api/reset":
+            with _signals_lock:
+                _awaiting.clear()
+                _received.clear()
+                _refused.clear()
+        if path == "/techchallenge-test/signals/await" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with _signals_lock:
+                _awaiting[(body["stack"], body["resource"])] = int(body["count"])
+            return _json(start_response, {"awaiting": body})
+        if path == "/techchallenge-test/signals":
+            with _signals_lock:
+                return _json(start_response, {"received": list(_received), "refused": list(_refused)})
+        return super().__call__(environ, start_response)
+
+
+def _json(start_response: Any, value: Any) -> list[bytes]:
+    body = json.dumps(value).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+moto.server.DomainDispatcherApplication = _WithTestEndpoints  # type: ignore[misc]
 
 
 if __name__ == "__main__":

@@ -142,6 +142,9 @@ impl Progress {
                     StackAction::Delete => "deleting",
                     StackAction::Recreate => "deleting to re-create (was ROLLBACK_COMPLETE)",
                     StackAction::PrepareDelete => "lifting deletion protection before delete",
+                    StackAction::CompleteCreate => {
+                        "switching on deletion protection now that the database exists"
+                    }
                 };
                 self.write_line(&format!("{t} {stack}: {what}"));
                 if let Some(b) = self.bar(stack.as_str()) {

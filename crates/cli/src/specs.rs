@@ -33,8 +33,14 @@ pub fn spec(
     for p in &def.protected {
         spec = spec.protect(p.logical_id, p.reason);
     }
+    for (key, value) in &def.parameters {
+        spec = spec.parameter(Parameter::new(*key, *value));
+    }
     for (key, value) in &def.before_delete_parameters {
         spec = spec.before_delete(Parameter::new(*key, *value));
+    }
+    for (key, value) in &def.first_create_parameters {
+        spec = spec.on_first_create(Parameter::new(*key, *value));
     }
     if def.role == StackRole::Application
         && let Some(a) = artifact

@@ -293,6 +293,12 @@ async fn ctrl_c_leaves_cloudformation_working_and_a_rerun_attaches() {
 async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
     let w = World::new();
     assert_eq!(w.run(&["deploy", "--yes"], "", false).await.0, 0);
+    // The database was created unprotected (so a failed create can roll back), then protected.
+    assert_eq!(
+        w.fake.parameters_of("techchallenge-dev-database"),
+        [("DeletionProtection".to_owned(), "true".to_owned())]
+    );
+    let updates_by_deploy = w.fake.calls_of("UpdateStack").len();
     // Refused while the application still imports: named, nothing asked, nothing deleted.
     let (code, out) = w.run(&["destroy", "database", "--yes"], "", false).await;
     assert_eq!(code, 1);
@@ -321,7 +327,7 @@ async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
     assert!(w.store.keys("fake-ArtifactBucket").is_empty());
     let params = w.fake.calls_of("UpdateStack");
     assert_eq!(
-        params.len(),
+        params.len() - updates_by_deploy,
         1,
         "deletion protection lifted once: {params:?}"
     );

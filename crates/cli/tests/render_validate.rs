@@ -262,3 +262,40 @@ fn the_removed_release_zip_path_is_refused_with_the_reason() {
     assert!(stderr.contains("was removed"), "{stderr}");
     assert!(stderr.contains("drop-in replacement"), "{stderr}");
 }
+
+#[test]
+fn settings_aws_would_refuse_are_refused_by_render_with_the_rule() {
+    let dir = tempdir();
+    for (flags, expected) in [
+        (
+            &[
+                "--min-instances",
+                "3",
+                "--max-instances",
+                "3",
+                "--desired-instances",
+                "3",
+            ][..],
+            "MinInstancesInService below MaxSize",
+        ),
+        (&["--instance-type", "m7g.large"][..], "Graviton (arm64)"),
+    ] {
+        let mut args = vec!["render"];
+        args.extend_from_slice(flags);
+        let out = techchallenge(&args, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    std::fs::write(
+        dir.path().join("techchallenge.toml"),
+        "[database]\nengine_version = \"16\"\n",
+    )
+    .unwrap_or_default();
+    let out = techchallenge(&["render", "database", "--format", "json"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"EngineVersion\": \"16\""));
+}

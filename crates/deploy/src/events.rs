@@ -24,6 +24,9 @@ pub enum StackAction {
     Recreate,
     /// Applying pre-deletion parameters (e.g. lifting deletion protection).
     PrepareDelete,
+    /// Applying, right after the first create, the parameters it held back (e.g. switching on
+    /// deletion protection).
+    CompleteCreate,
 }
 
 /// How a stack operation ended.

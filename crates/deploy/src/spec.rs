@@ -111,6 +111,11 @@ pub struct StackSpec {
     /// Parameters applied with an update (previous template) right before the stack is deleted,
     /// e.g. switching off the database's deletion protection once the user confirmed.
     pub parameters_before_delete: Vec<Parameter>,
+    /// Parameters given other values for the stack's first create; [`StackSpec::parameters`]
+    /// follow in an update as soon as the create succeeded. E.g. the database's deletion
+    /// protection: off while a failed create must still be able to roll back (RDS refuses to
+    /// delete a protected instance, which leaves `ROLLBACK_FAILED`), on once the database exists.
+    pub parameters_on_first_create: Vec<Parameter>,
     /// Capabilities acknowledged (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM` by default).
     pub capabilities: Vec<String>,
 }
@@ -126,6 +131,7 @@ impl StackSpec {
             depends_on: Vec::new(),
             protected: Vec::new(),
             parameters_before_delete: Vec::new(),
+            parameters_on_first_create: Vec::new(),
             capabilities: vec![
                 "CAPABILITY_IAM".to_owned(),
                 "CAPABILITY_NAMED_IAM".to_owned(),
@@ -167,6 +173,48 @@ impl StackSpec {
     pub fn before_delete(mut self, parameter: Parameter) -> Self {
         self.parameters_before_delete.push(parameter);
         self
+    }
+
+    /// Gives a parameter another value for the stack's first create (see
+    /// [`StackSpec::parameters_on_first_create`]).
+    pub fn on_first_create(mut self, parameter: Parameter) -> Self {
+        self.parameters_on_first_create.push(parameter);
+        self
+    }
+
+    /// What the first create's held-back parameters become right after it: the spec's own
+    /// value, else the template's default (which CloudFormation would use for an omitted one).
+    pub fn after_first_create_parameters(&self) -> Vec<Parameter> {
+        let template: serde_json::Value =
+            serde_json::from_str(&self.template_body).unwrap_or_default();
+        self.parameters_on_first_create
+            .iter()
+            .filter_map(|held| {
+                self.parameters
+                    .iter()
+                    .find(|p| p.key == held.key)
+                    .cloned()
+                    .or_else(|| {
+                        template["Parameters"][&held.key]["Default"]
+                            .as_str()
+                            .map(|default| Parameter::new(held.key.clone(), default))
+                    })
+            })
+            .collect()
+    }
+
+    /// The parameters of the stack's first create: [`StackSpec::parameters`] with the
+    /// first-create values in place of theirs.
+    pub fn first_create_parameters(&self) -> Vec<Parameter> {
+        let overrides = &self.parameters_on_first_create;
+        let mut parameters: Vec<Parameter> = self
+            .parameters
+            .iter()
+            .filter(|p| !overrides.iter().any(|o| o.key == p.key))
+            .cloned()
+            .collect();
+        parameters.extend(overrides.iter().cloned());
+        parameters
     }
 }
 

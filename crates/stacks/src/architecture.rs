@@ -31,8 +31,14 @@ pub struct StackDefinition {
     pub depends_on: Vec<String>,
     /// Resources guarded against replacement and deletion.
     pub protected: Vec<ProtectedResource>,
+    /// Parameter values the deployer passes explicitly on every deploy (the build's key and
+    /// hash are added by the deployer; the others keep their template defaults).
+    pub parameters: Vec<(&'static str, &'static str)>,
     /// Parameters `destroy` applies before deleting the stack (after the user confirms).
     pub before_delete_parameters: Vec<(&'static str, &'static str)>,
+    /// Parameters with other values for the stack's first create, applied as usual right
+    /// after it (the database is created unprotected so that a failed create can roll back).
+    pub first_create_parameters: Vec<(&'static str, &'static str)>,
 }
 
 /// The four stacks for one environment.
@@ -66,7 +72,15 @@ impl Architecture {
                     .map(|d| naming.stack_name(*d))
                     .collect(),
                 protected: protected_resources(role),
+                parameters: match role {
+                    StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "true")],
+                    _ => Vec::new(),
+                },
                 before_delete_parameters: match role {
+                    StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "false")],
+                    _ => Vec::new(),
+                },
+                first_create_parameters: match role {
                     StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "false")],
                     _ => Vec::new(),
                 },

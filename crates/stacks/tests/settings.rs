@@ -66,6 +66,18 @@ fn invalid_values_name_the_key_and_say_what_is_accepted() {
             "`application.instance_type`",
         ),
         (
+            "[application]\nmin_instances = 3\nmax_instances = 3\ndesired_instances = 3",
+            "`application.max_instances`",
+        ),
+        (
+            "[application]\ninstance_type = \"t4g.micro\"",
+            "`application.instance_type`",
+        ),
+        (
+            "[database]\nengine_version = \"17.\"",
+            "`database.engine_version`",
+        ),
+        (
             "[application]\ncertificate_arn = \"abc\"",
             "`application.certificate_arn`",
         ),
@@ -77,4 +89,48 @@ fn invalid_values_name_the_key_and_say_what_is_accepted() {
         );
         assert!(e.contains(": use "), "the error says what to use: {e}");
     }
+}
+
+#[test]
+fn aws_rules_are_named_in_the_refusal() {
+    // CloudFormation requires MinInstancesInService (min_instances) below MaxSize.
+    let e = error_of("[application]\nmin_instances = 2\nmax_instances = 2");
+    assert!(e.contains("MinInstancesInService below MaxSize"), "{e}");
+    assert!(e.contains("use 3 to 100"), "{e}");
+    // Graviton families cannot start the x86_64 AMI and build.
+    for arm in [
+        "t4g.micro",
+        "m7g.large",
+        "c7gn.xlarge",
+        "x2gd.medium",
+        "a1.large",
+        "im4gn.large",
+    ] {
+        let e = error_of(&format!("[application]\ninstance_type = \"{arm}\""));
+        assert!(e.contains("Graviton (arm64)"), "{arm}: {e}");
+    }
+    for x86 in [
+        "t3.micro",
+        "m7i.large",
+        "c6a.large",
+        "g4dn.xlarge",
+        "x2iedn.xlarge",
+        "r5.large",
+    ] {
+        let mut s = Settings::default();
+        s.application.instance_type = x86.to_owned();
+        assert_eq!(s.validate(), Ok(()), "{x86}");
+    }
+}
+
+#[test]
+fn the_engine_version_is_a_major_by_default_and_may_pin_a_minor() {
+    assert_eq!(Settings::default().database.engine_version, "17");
+    for ok in ["14", "16", "17", "17.9", "18.1"] {
+        let mut s = Settings::default();
+        s.database.engine_version = ok.to_owned();
+        assert_eq!(s.validate(), Ok(()), "{ok}");
+    }
+    let e = error_of("[database]\nengine_version = \"13\"");
+    assert!(e.contains("major version"), "{e}");
 }

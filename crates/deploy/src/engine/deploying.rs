@@ -276,7 +276,7 @@ impl Engine {
                 .await?;
             }
             (Method::Direct, _) => {
-                let input = stack_input(spec, Some(token.clone()));
+                let input = stack_input(spec, !exists, Some(token.clone()));
                 if exists {
                     match self
                         .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
@@ -309,13 +309,14 @@ impl Engine {
         }
         let settled = self.wait_settled(stack, Some(&token), seen).await?;
         match &settled.description {
+            Some(d) if d.status.is_good() && exists => Ok((Outcome::Updated, d.outputs.clone())),
             Some(d) if d.status.is_good() => {
-                let outcome = if exists {
-                    Outcome::Updated
-                } else {
-                    Outcome::Created
-                };
-                Ok((outcome, d.outputs.clone()))
+                if !spec.parameters_on_first_create.is_empty() {
+                    let usual = spec.after_first_create_parameters();
+                    self.update_parameters(spec, d, &usual, StackAction::CompleteCreate)
+                        .await?;
+                }
+                Ok((Outcome::Created, d.outputs.clone()))
             }
             _ => Err(failed(stack, settled)),
         }

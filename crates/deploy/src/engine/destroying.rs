@@ -10,15 +10,13 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::Engine;
-use super::waiting::failed;
-use crate::cloudformation::ApiError;
-use crate::cloudformation::{StackDescription, StackInput, TemplateSource};
+use crate::cloudformation::{ApiError, StackDescription};
 use crate::error::Error;
 use crate::events::{Event, Outcome, StackAction};
 use crate::hook::{NoHook, StackHook};
 use crate::names::StackName;
 use crate::order::dependency_order;
-use crate::spec::{Parameter, StackSpec};
+use crate::spec::StackSpec;
 
 /// The result of a destroy, stacks in the order they were deleted.
 #[derive(Debug, Clone, Serialize)]
@@ -136,7 +134,13 @@ impl Engine {
         // Stacks deleted before this one are gone, so any importer left is a real blocker.
         self.check_imports(&current, &HashSet::new(), known).await?;
         if !spec.parameters_before_delete.is_empty() && current.status.is_usable() {
-            self.prepare_delete(spec, &current).await?;
+            self.update_parameters(
+                spec,
+                &current,
+                &spec.parameters_before_delete,
+                StackAction::PrepareDelete,
+            )
+            .await?;
         }
         hook.before_delete(&current)
             .await
@@ -208,52 +212,5 @@ impl Engine {
             }
         }
         Ok(out)
-    }
-
-    /// UpdateStack with the previous template, the overriding parameters and every other parameter
-    /// kept, then waits. "No updates" means the parameters already had those values.
-    async fn prepare_delete(
-        &self,
-        spec: &StackSpec,
-        current: &StackDescription,
-    ) -> Result<(), Error> {
-        let stack = &spec.name;
-        let overrides = &spec.parameters_before_delete;
-        let mut parameters: Vec<Parameter> = current
-            .parameters
-            .iter()
-            .filter(|(k, _)| !overrides.iter().any(|o| &o.key == k))
-            .map(|(k, _)| Parameter::use_previous(k.clone()))
-            .collect();
-        parameters.extend(overrides.iter().cloned());
-        let token = self.next_token(stack, "prepare");
-        let input = StackInput {
-            stack: stack.clone(),
-            template: TemplateSource::UsePrevious,
-            parameters,
-            tags: spec.tags.clone(),
-            capabilities: spec.capabilities.clone(),
-            request_token: Some(token.clone()),
-        };
-        let seen = self.event_cursor(stack).await?;
-        match self
-            .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
-            .await
-        {
-            Err(Error::Api {
-                source: ApiError::NoUpdates,
-                ..
-            }) => return Ok(()),
-            other => other?,
-        };
-        self.emit(Event::StackStarted {
-            stack: stack.clone(),
-            action: StackAction::PrepareDelete,
-        });
-        let settled = self.wait_settled(stack, Some(&token), seen).await?;
-        match &settled.description {
-            Some(d) if d.status.is_good() => Ok(()),
-            _ => Err(failed(stack, settled)),
-        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod deploying;
 mod destroying;
+mod parameters;
 mod planning;
 mod queries;
 mod waiting;

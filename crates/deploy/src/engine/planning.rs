@@ -17,12 +17,20 @@ use crate::order::dependency_order;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
 use crate::spec::StackSpec;
 
-/// The SDK input for a spec.
-pub(crate) fn stack_input(spec: &StackSpec, token: Option<RequestToken>) -> StackInput {
+/// The SDK input for a spec; `creating` the stack uses its first-create parameters.
+pub(crate) fn stack_input(
+    spec: &StackSpec,
+    creating: bool,
+    token: Option<RequestToken>,
+) -> StackInput {
     StackInput {
         stack: spec.name.clone(),
         template: TemplateSource::Body(spec.template_body.clone()),
-        parameters: spec.parameters.clone(),
+        parameters: if creating {
+            spec.first_create_parameters()
+        } else {
+            spec.parameters.clone()
+        },
         tags: spec.tags.clone(),
         capabilities: spec.capabilities.clone(),
         request_token: token,
@@ -161,7 +169,7 @@ impl Engine {
     ) -> Result<Option<(ChangeSetId, Vec<ResourceChange>)>, Error> {
         let stack = &spec.name;
         let name = self.next_token(stack, "cs");
-        let input = stack_input(spec, None);
+        let input = stack_input(spec, kind == ChangeSetKind::Create, None);
         // Some endpoints (moto among them) refuse an empty change set outright instead of
         // reporting it FAILED: the same "no changes".
         let id = match self

@@ -38,13 +38,15 @@ impl State {
         self.take_error(operation).map_or(Ok(()), Err)
     }
 
+    /// The input's parameter values (`UsePreviousValue` resolved), sorted by key: CloudFormation
+    /// does not care in which order parameters are given.
     fn resolve_params(&self, stack: &str, input: &StackInput) -> Vec<(String, String)> {
         let previous = self
             .stacks
             .get(stack)
             .map(|s| s.parameters.clone())
             .unwrap_or_default();
-        input
+        let mut resolved: Vec<(String, String)> = input
             .parameters
             .iter()
             .map(|p| {
@@ -58,7 +60,23 @@ impl State {
                 };
                 (p.key.clone(), value)
             })
-            .collect()
+            .collect();
+        // A parameter left out takes the template's default, as CloudFormation does.
+        let body = match &input.template {
+            TemplateSource::Body(b) => b.clone(),
+            TemplateSource::UsePrevious => self
+                .stacks
+                .get(stack)
+                .map(|s| s.template.clone())
+                .unwrap_or_default(),
+        };
+        for (key, default) in template::parameter_defaults(&body) {
+            if !resolved.iter().any(|(k, _)| k == &key) {
+                resolved.push((key, default));
+            }
+        }
+        resolved.sort();
+        resolved
     }
 
     fn next_script(&mut self, stack: &str) -> Script {
@@ -111,7 +129,8 @@ impl State {
             .map(|(id, ty, _)| (id, ty))
             .collect();
         let script = self.next_script(&name);
-        stack.ticks = change_ticks(&name, "CREATE", &resources, script);
+        let protected = template::deletion_protected(body, &stack.parameters);
+        stack.ticks = change_ticks(&name, "CREATE", &resources, &protected, script);
         let id = stack.id.clone();
         self.stacks.insert(name.clone(), stack);
         self.push_event(
@@ -154,7 +173,7 @@ impl State {
         let previous = std::mem::replace(&mut stack.status, "UPDATE_IN_PROGRESS".to_owned());
         stack.pending = Some((body, params));
         stack.token = token;
-        stack.ticks = change_ticks(name, "UPDATE", &resources, script);
+        stack.ticks = change_ticks(name, "UPDATE", &resources, &[], script);
         let id = stack.id.clone();
         self.push_event(
             name,
@@ -253,7 +272,7 @@ impl CloudFormation for FakeCloudFormation {
         }
         s.status = "DELETE_IN_PROGRESS".to_owned();
         s.token = token.cloned();
-        let ticks = delete_ticks(name, &s.template);
+        let ticks = delete_ticks(name, &s.template, &s.parameters);
         s.ticks = ticks;
         state.push_event(
             name,

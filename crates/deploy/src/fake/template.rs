@@ -31,6 +31,48 @@ pub(crate) fn resources(body: &str) -> Vec<(String, String, Value)> {
         .unwrap_or_default()
 }
 
+/// `(name, default)` of every template parameter that has a default.
+pub(crate) fn parameter_defaults(body: &str) -> Vec<(String, String)> {
+    let template: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    template["Parameters"]
+        .as_object()
+        .map(|p| {
+            p.iter()
+                .filter_map(|(k, v)| v["Default"].as_str().map(|d| (k.clone(), d.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// RDS's answer to deleting an instance whose deletion protection is on, as CloudFormation
+/// reports it on the resource.
+pub(crate) const PROTECTED_DELETE_REASON: &str = "Resource handler returned message: \"Cannot delete protected DB Instance, please disable deletion protection and try again. (Service: Rds, Status Code: 400)\" (HandlerErrorCode: InvalidRequest)";
+
+/// The logical ids of the `AWS::RDS::DBInstance`s in `body` whose `DeletionProtection` is on with
+/// `params` (a `Ref` resolves to the parameter's value, else its default): RDS refuses to delete
+/// them, in a rollback as in a stack delete.
+pub(crate) fn deletion_protected(body: &str, params: &[(String, String)]) -> Vec<String> {
+    let template: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let on = |value: &Value| match value {
+        Value::Bool(b) => *b,
+        Value::String(s) => s == "true",
+        Value::Object(o) => o.get("Ref").and_then(Value::as_str).is_some_and(|name| {
+            let given = params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str());
+            let default = template["Parameters"][name]["Default"].as_str();
+            given.or(default) == Some("true")
+        }),
+        _ => false,
+    };
+    resources(body)
+        .into_iter()
+        .filter(|(_, ty, props)| ty == "AWS::RDS::DBInstance" && on(&props["DeletionProtection"]))
+        .map(|(id, _, _)| id)
+        .collect()
+}
+
 fn substitute(text: &str, stack: &str, params: &[(String, String)]) -> String {
     let mut out = text
         .replace("${AWS::StackName}", stack)

@@ -25,11 +25,14 @@ fn status_tick(stack: &str, status: &str, reason: Option<&str>) -> Tick {
     }
 }
 
-/// Steps of a create (verb "CREATE") or update ("UPDATE") of `resources`.
+/// Steps of a create (verb "CREATE") or update ("UPDATE") of `resources`. A failed create rolls
+/// back by deleting what it made; the ids in `protected` (deletion-protected databases) refuse
+/// that, leaving `ROLLBACK_FAILED` as on AWS.
 pub(super) fn change_ticks(
     stack: &str,
     verb: &str,
     resources: &[(String, String)],
+    protected: &[String],
     script: Script,
 ) -> VecDeque<Tick> {
     let mut ticks = VecDeque::new();
@@ -60,22 +63,40 @@ pub(super) fn change_ticks(
                 Some(&why),
             ));
             let mut undo = Tick::default();
+            let mut stuck = Vec::new();
             for (id, ty) in done
                 .iter()
                 .rev()
                 .map(|r| (&r.0, &r.1))
                 .chain(std::iter::once((id, ty)))
             {
-                if verb == "CREATE" {
-                    undo.events.push(ev(id, ty, "DELETE_IN_PROGRESS", None));
-                    undo.events.push(ev(id, ty, "DELETE_COMPLETE", None));
-                } else {
+                if verb != "CREATE" {
                     undo.events.push(ev(id, ty, "UPDATE_IN_PROGRESS", None));
                     undo.events.push(ev(id, ty, "UPDATE_COMPLETE", None));
+                } else if protected.contains(id) && done.iter().any(|d| &d.0 == id) {
+                    undo.events.push(ev(id, ty, "DELETE_IN_PROGRESS", None));
+                    undo.events.push(ev(
+                        id,
+                        ty,
+                        "DELETE_FAILED",
+                        Some(template::PROTECTED_DELETE_REASON),
+                    ));
+                    stuck.push(id.clone());
+                } else {
+                    undo.events.push(ev(id, ty, "DELETE_IN_PROGRESS", None));
+                    undo.events.push(ev(id, ty, "DELETE_COMPLETE", None));
                 }
             }
             ticks.push_back(undo);
-            ticks.push_back(status_tick(stack, &format!("{rollback}_COMPLETE"), None));
+            if stuck.is_empty() {
+                ticks.push_back(status_tick(stack, &format!("{rollback}_COMPLETE"), None));
+            } else {
+                let why = format!(
+                    "The following resource(s) failed to delete: [{}]. ",
+                    stuck.join(", ")
+                );
+                ticks.push_back(status_tick(stack, "ROLLBACK_FAILED", Some(&why)));
+            }
             return ticks;
         }
         ticks.push_back(Tick {
@@ -103,10 +124,29 @@ pub(super) fn change_ticks(
     ticks
 }
 
-/// Steps of a delete: resources in reverse order, then the stack disappears.
-pub(super) fn delete_ticks(stack: &str, body: &str) -> VecDeque<Tick> {
+/// Steps of a delete: resources in reverse order, then the stack disappears; a database whose
+/// deletion protection is on with `params` refuses, leaving `DELETE_FAILED` as on AWS.
+pub(super) fn delete_ticks(stack: &str, body: &str, params: &[(String, String)]) -> VecDeque<Tick> {
     let mut ticks = VecDeque::new();
+    let protected = template::deletion_protected(body, params);
     for (id, ty, _) in template::resources(body).into_iter().rev() {
+        if protected.contains(&id) {
+            ticks.push_back(Tick {
+                events: vec![
+                    ev(&id, &ty, "DELETE_IN_PROGRESS", None),
+                    ev(
+                        &id,
+                        &ty,
+                        "DELETE_FAILED",
+                        Some(template::PROTECTED_DELETE_REASON),
+                    ),
+                ],
+                ..Tick::default()
+            });
+            let why = format!("The following resource(s) failed to delete: [{id}]. ");
+            ticks.push_back(status_tick(stack, "DELETE_FAILED", Some(&why)));
+            return ticks;
+        }
         ticks.push_back(Tick {
             events: vec![
                 ev(&id, &ty, "DELETE_IN_PROGRESS", None),

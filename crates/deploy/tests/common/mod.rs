@@ -38,7 +38,7 @@ pub fn database_template(class: &str) -> String {
         "Resources": {
             "DbSubnetGroup": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {"SubnetIds": [{"Fn::ImportValue": "net-VpcId"}]}},
             "DbSecret": {"Type": "AWS::SecretsManager::Secret", "Properties": {"GenerateSecretString": {"PasswordLength": 32}}},
-            "Database": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": class, "Engine": "postgres"}}
+            "Database": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": class, "Engine": "postgres", "DeletionProtection": {"Ref": "DeletionProtection"}}}
         },
         "Outputs": {
             "Endpoint": {"Value": "db.example.internal", "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-Endpoint"}}}

@@ -52,19 +52,19 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
             "use 20 to 65536 (GiB, gp3 storage)",
         ));
     }
-    let version_ok = db
-        .engine_version
-        .split_once('.')
-        .is_some_and(|(major, minor)| {
-            matches!(major, "14" | "15" | "16" | "17" | "18")
-                && !minor.is_empty()
-                && minor.chars().all(|c| c.is_ascii_digit())
-        });
+    let (major, minor) = match db.engine_version.split_once('.') {
+        Some((major, minor)) => (major, Some(minor)),
+        None => (db.engine_version.as_str(), None),
+    };
+    let version_ok = matches!(major, "14" | "15" | "16" | "17" | "18")
+        && minor.is_none_or(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()));
     if !version_ok {
         return Err(invalid(
             "database.engine_version",
             format!("{:?}", db.engine_version),
-            "use MAJOR.MINOR of a PostgreSQL version RDS offers for new instances, e.g. 17.9 (majors 14 to 18)",
+            "use a PostgreSQL major version RDS offers for new instances, 14 to 18 (e.g. 17: RDS \
+             picks its current minor and upgrades minors automatically), or MAJOR.MINOR to pin one \
+             (RDS stops creating old minors after about a year)",
         ));
     }
     if !(1..=35).contains(&db.backup_retention_days) {
@@ -76,13 +76,7 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
     }
 
     let app = &s.application;
-    if app.instance_type.split('.').count() != 2 || app.instance_type.starts_with("db.") {
-        return Err(invalid(
-            "application.instance_type",
-            format!("{:?}", app.instance_type),
-            "use an x86_64 EC2 instance type such as t3.micro or m7i.large",
-        ));
-    }
+    check_instance_type(&app.instance_type)?;
     if app.min_instances < 2 {
         return Err(invalid(
             "application.min_instances",
@@ -90,12 +84,15 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
             "use at least 2, so that each availability zone keeps an instance",
         ));
     }
-    if app.max_instances < app.min_instances || app.max_instances > 100 {
+    if app.max_instances <= app.min_instances || app.max_instances > 100 {
         return Err(invalid(
             "application.max_instances",
             app.max_instances,
             format!(
-                "use {} (application.min_instances) to 100",
+                "use {} to 100: more than application.min_instances ({}), because a rolling \
+                 update keeps min_instances in service while it adds new ones (CloudFormation \
+                 requires MinInstancesInService below MaxSize)",
+                app.min_instances + 1,
                 app.min_instances
             ),
         ));
@@ -125,6 +122,44 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
                 "use the ARN of an ACM certificate in the deployment's region (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
             ));
         }
+    }
+    Ok(())
+}
+
+/// An EC2 instance type (`FAMILY.SIZE`) of the x86_64 architecture the AMI and the build are
+/// for. Graviton types (`a1`, and families whose letters after the generation include `g`:
+/// `t4g`, `m7g`, `c7gn`, `x2gd`, `im4gn`, ...) are refused by name, before AWS refuses the launch.
+fn check_instance_type(instance_type: &str) -> Result<(), SettingsError> {
+    let bad = |reason: String| {
+        Err(invalid(
+            "application.instance_type",
+            format!("{instance_type:?}"),
+            reason,
+        ))
+    };
+    let Some((family, size)) = instance_type.split_once('.') else {
+        return bad("use an x86_64 EC2 instance type such as t3.micro or m7i.large".into());
+    };
+    let well_formed = !size.is_empty()
+        && !size.contains('.')
+        && family.starts_with(|c: char| c.is_ascii_lowercase())
+        && family
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && family.contains(|c: char| c.is_ascii_digit())
+        && family != "db";
+    if !well_formed {
+        return bad("use an x86_64 EC2 instance type such as t3.micro or m7i.large".into());
+    }
+    let after_generation = family
+        .trim_start_matches(|c: char| c.is_ascii_lowercase())
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    if family == "a1" || after_generation.contains('g') {
+        return bad(format!(
+            "{family} is a Graviton (arm64) family, but the AMI and the application build are \
+             x86_64 and an instance of it could not start them: use an x86_64 type such as \
+             t3.micro, m7i.large or c7i.large"
+        ));
     }
     Ok(())
 }

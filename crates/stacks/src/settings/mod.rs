@@ -42,7 +42,8 @@ pub struct DatabaseSettings {
     pub instance_class: String,
     /// Storage in GiB (20 to 65536).
     pub allocated_storage_gib: u32,
-    /// PostgreSQL version, `MAJOR.MINOR` (minor versions then upgrade automatically).
+    /// PostgreSQL version: a major (`17`, the default: RDS picks its current minor and upgrades
+    /// minors automatically) or `MAJOR.MINOR` to pin one.
     pub engine_version: String,
     /// Days of automated backups (1 to 35).
     pub backup_retention_days: u32,
@@ -90,7 +91,7 @@ impl Default for DatabaseSettings {
         Self {
             instance_class: "db.t4g.micro".into(),
             allocated_storage_gib: 20,
-            engine_version: "17.9".into(),
+            engine_version: "17".into(),
             backup_retention_days: 7,
         }
     }
