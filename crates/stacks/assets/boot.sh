@@ -1,29 +1,40 @@
 #!/bin/bash
 # Boot script of a TechChallenge application instance, rendered into the launch template's
-# UserData by `techchallenge` (Fn::Sub fills in the dollar-brace placeholders). It holds no
-# secret and writes none: the application reads the database password from Secrets Manager with
-# the instance role.
+# UserData by `techchallenge` (Fn::Sub fills in the dollar-brace placeholders). cloud-init runs
+# it once per instance, as root, on its first boot. It holds no secret and writes none: the
+# application reads the database password from Secrets Manager with the instance role.
 #
 # Steps: fetch the build from the artifacts bucket and the RDS CA bundle, verify them, and only
 # then change the system: install the build under its checksum, write a configuration without
-# secrets, run `updatedb -s` (safe on every boot) and the app under systemd as an unprivileged,
-# sandboxed user on 0.0.0.0:3000, and signal CloudFormation SUCCESS only once /healthcheck/
-# answers. Any failure signals FAILURE, so a rolling update stops and rolls back.
+# secrets, install the app as a sandboxed systemd service that migrates (`updatedb -s`, safe on
+# every start) and then serves on 0.0.0.0:3000, and signal CloudFormation SUCCESS once
+# /healthcheck/ answers. The service is started without waiting for it: its first attempts may
+# fail while the database starts or another instance migrates, and systemd retries it; the boot
+# deadline below decides. Any failure, or no answer by the deadline, signals FAILURE.
 #
-# Test hooks (crates/system-tests/tests/boot.rs runs this against a fake root with stubbed
-# commands): TECHCHALLENGE_ROOT prefixes every path written, TECHCHALLENGE_IMDS replaces the
-# metadata endpoint, TECHCHALLENGE_RDS_CA_URL the CA bundle's address. Unset on instances.
+# Deadlines (see crates/stacks/src/application/timing.rs): the app must answer within
+# ${BootDeadlineSeconds} s of this script's start, which with the instance's own start-up fits
+# inside the group's creation and update timeouts and its health-check grace period.
+#
+# When nothing waits for a signal (an instance launched by scale-out or to replace another),
+# CloudFormation refuses it; once the app serves, that is not an error.
+#
+# Test hooks (crates/system-tests/tests/boot.rs boots this under a real systemd): unset on
+# instances. TECHCHALLENGE_IMDS replaces the metadata endpoint, TECHCHALLENGE_RDS_CA_URL the CA
+# bundle's address, TECHCHALLENGE_BOOT_DEADLINE the deadline in seconds, TECHCHALLENGE_APP_PORT
+# the port (test instances share one network, so each needs its own).
 set -euo pipefail
 umask 022
 
-root=${!TECHCHALLENGE_ROOT:-}
 imds=${!TECHCHALLENGE_IMDS:-http://169.254.169.254}
 rds_ca_url=${!TECHCHALLENGE_RDS_CA_URL:-https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem}
+default_deadline='${BootDeadlineSeconds}'
+boot_deadline=${!TECHCHALLENGE_BOOT_DEADLINE:-$default_deadline}
 
-install -d -m 0755 "$root/var/log" "$root/var/tmp"
-exec > >(tee -a "$root/var/log/techchallenge-boot.log") 2>&1
+install -d -m 0755 /var/log /var/tmp
+exec > >(tee -a /var/log/techchallenge-boot.log) 2>&1
 log_pid=$!
-echo "techchallenge boot: starting at $(date -u +%FT%TZ)"
+echo "techchallenge boot: starting at $(date -u +%FT%TZ), deadline ${!boot_deadline}s"
 
 region='${AWS::Region}'
 stack='${AWS::StackName}'
@@ -36,25 +47,32 @@ db_name='${DbName}'
 db_secret='${DbSecretArn}'
 
 # The application's port: the target group and its security group rule say 3000.
-port=3000
-app_home=$root/opt/techchallenge
-# Paths as the running application sees them (no test root).
+port=${!TECHCHALLENGE_APP_PORT:-3000}
 app_dir=/opt/techchallenge
+unit=techchallenge.service
 instance_id=""
 signalled=""
 work=""
 
-# Signals the auto scaling group's creation or rolling update. Retried: a signal lost to a
-# network blip would fail the whole deployment after its timeout.
+# Signals the auto scaling group's creation or rolling update. Returns 0 once CloudFormation
+# took the signal, 2 when it refuses it because no stack operation waits for this instance
+# (scale-out, replacement), 1 when it could not be delivered. Retried: a signal lost to a network
+# blip would fail the whole deployment after its timeout.
 signal() {
-  local attempt
+  local attempt answer
   signalled=$1
   for attempt in 1 2 3 4 5; do
-    if aws cloudformation signal-resource --region "$region" --stack-name "$stack" \
-      --logical-resource-id AppGroup --unique-id "${!instance_id:-unknown}" --status "$1"; then
+    if answer=$(aws cloudformation signal-resource --region "$region" --stack-name "$stack" \
+      --logical-resource-id AppGroup --unique-id "${!instance_id:-unknown}" --status "$1" 2>&1); then
       echo "techchallenge boot: signalled $1"
       return 0
     fi
+    if [[ $answer == *"can not be signaled"* ]]; then
+      echo "techchallenge boot: CloudFormation is not waiting for a signal from this instance" \
+        "(launched by scale-out or to replace another): $answer"
+      return 2
+    fi
+    echo "techchallenge boot: signalling $1 failed (attempt $attempt): $answer" >&2
     sleep $((attempt * 2))
   done
   echo "techchallenge boot: could not signal $1 to CloudFormation" >&2
@@ -66,7 +84,7 @@ fail() {
   exit 1
 }
 
-# Every way out that is not a signalled success signals FAILURE: `set -e` exits land here too.
+# Every way out that is not a success signals FAILURE: `set -e` exits land here too.
 # shellcheck disable=SC2317 # run by the EXIT trap
 on_exit() {
   local status=$?
@@ -81,6 +99,8 @@ on_exit() {
 }
 trap on_exit EXIT
 
+[[ $boot_deadline =~ ^[0-9]+$ ]] || fail "the boot deadline must be a number of seconds: '$boot_deadline'"
+
 # IMDSv2 only (the launch template requires tokens).
 token=$(curl -sf --retry 5 --retry-connrefused --max-time 5 -X PUT "$imds/latest/api/token" \
   -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
@@ -92,7 +112,7 @@ echo "techchallenge boot: instance $instance_id, build $sha256"
 
 # Fetch and verify first, on the same file system as the releases (so installing is a rename):
 # nothing is installed or started unless the build is exactly the one the stack names.
-work=$(mktemp -d "$root/var/tmp/techchallenge-boot.XXXXXX")
+work=$(mktemp -d /var/tmp/techchallenge-boot.XXXXXX)
 aws s3 cp --region "$region" --only-show-errors "s3://$bucket/$key" "$work/artifact"
 actual=$(sha256sum "$work/artifact" | cut -d ' ' -f 1)
 [ "$actual" = "$sha256" ] ||
@@ -112,14 +132,14 @@ id techchallenge >/dev/null 2>&1 ||
 
 # Install under the checksum and switch `current` atomically: a relative link, so the tree can
 # be inspected or moved as a whole, and rolling back on one machine is one link away.
-release=$app_home/releases/$sha256
-install -d -m 0755 "$app_home" "$app_home/releases" "$app_home/etc"
+release=$app_dir/releases/$sha256
+install -d -m 0755 "$app_dir" "$app_dir/releases" "$app_dir/etc"
 rm -rf "$release"
 mv "$work/release" "$release"
-ln -sfn "releases/$sha256" "$app_home/.current.new"
-mv -T "$app_home/.current.new" "$app_home/current"
+ln -sfn "releases/$sha256" "$app_dir/.current.new"
+mv -T "$app_dir/.current.new" "$app_dir/current"
 binary=$app_dir/current/TechChallengeApp
-install -m 0644 "$work/rds-ca.pem" "$app_home/etc/rds-ca.pem"
+install -m 0644 "$work/rds-ca.pem" "$app_dir/etc/rds-ca.pem"
 
 # Configuration: no password in it (DbSecretId names where the app reads it from).
 cat > "$work/conf.toml" <<CONF
@@ -133,15 +153,17 @@ cat > "$work/conf.toml" <<CONF
 "ListenHost" = "0.0.0.0"
 "ListenPort" = "$port"
 CONF
-install -m 0644 "$work/conf.toml" "$app_home/etc/conf.toml"
+install -m 0644 "$work/conf.toml" "$app_dir/etc/conf.toml"
 
-install -d -m 0755 "$root/etc/systemd/system"
+# The service. TimeoutStartSec covers `updatedb -s` waiting up to 120 s for another instance's
+# migration lock (systemd's default of 90 s would kill it); Restart=always with no start limit
+# keeps retrying while the database is not reachable yet.
+install -d -m 0755 /etc/systemd/system
 cat > "$work/unit" <<UNIT
 [Unit]
 Description=TechChallenge application
 After=network-online.target
 Wants=network-online.target
-# Keep retrying while the database is not reachable yet (no start limit).
 StartLimitIntervalSec=0
 
 [Service]
@@ -153,7 +175,8 @@ Environment=AWS_REGION=$region
 ExecStartPre=$binary updatedb -s
 ExecStart=$binary serve
 Restart=always
-RestartSec=2
+RestartSec=5
+TimeoutStartSec=300
 TimeoutStopSec=40
 UMask=0077
 NoNewPrivileges=yes
@@ -184,17 +207,23 @@ SystemCallErrorNumber=EPERM
 [Install]
 WantedBy=multi-user.target
 UNIT
-install -m 0644 "$work/unit" "$root/etc/systemd/system/techchallenge.service"
+install -m 0644 "$work/unit" "/etc/systemd/system/$unit"
 systemctl daemon-reload
-systemctl enable --now techchallenge.service
+systemctl enable "$unit"
+# Queue the start and do not wait for it: a first attempt that fails must not fail the boot.
+systemctl start --no-block "$unit"
 
 # Tell CloudFormation only once the application answers its health check, which reaches the
 # database: a bad secret, security group or CA bundle fails the deployment instead.
-for _ in $(seq 1 150); do
+while [ "$SECONDS" -lt "$boot_deadline" ]; do
   if curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$port/healthcheck/"; then
-    signal SUCCESS
+    echo "techchallenge boot: the application answers /healthcheck/ after ${!SECONDS}s"
+    # Serving is what counts: a signal nobody waits for, or one lost, does not fail the boot.
+    signal SUCCESS || true
     exit 0
   fi
   sleep 2
 done
-fail "the application did not answer /healthcheck/ within 5 minutes"
+echo "techchallenge boot: the service's last log lines:"
+journalctl -u "$unit" -n 30 --no-pager -o cat || true
+fail "the application did not answer /healthcheck/ within ${!boot_deadline}s: $(systemctl show -p ActiveState,SubState,NRestarts --value "$unit" | paste -sd ' ')"

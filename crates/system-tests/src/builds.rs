@@ -24,13 +24,21 @@ fn release_dir() -> PathBuf {
 pub fn app_binary() -> Option<PathBuf> {
     match std::env::var_os("TECHCHALLENGE_APP_BINARY") {
         Some(p) if !p.is_empty() => existing(PathBuf::from(p), "techchallenge-app"),
-        _ => fresh(release_dir().join("TechChallengeApp"), "techchallenge-app"),
+        _ => fresh(
+            release_dir().join("TechChallengeApp"),
+            "techchallenge-app",
+            &["app"],
+        ),
     }
 }
 
 /// The deployer's release build, `target/release/techchallenge`.
 pub fn deployer_binary() -> Option<PathBuf> {
-    fresh(release_dir().join("techchallenge"), "techchallenge-cli")
+    fresh(
+        release_dir().join("techchallenge"),
+        "techchallenge-cli",
+        &["cli", "deploy", "artifact", "stacks", "cfn-template"],
+    )
 }
 
 /// `path` if it exists, else `None` after [`crate::services::unavailable`].
@@ -45,11 +53,14 @@ fn existing(path: PathBuf, package: &str) -> Option<PathBuf> {
     None
 }
 
-/// [`existing`], and not older than the workspace's sources (panics if it is).
-fn fresh(path: PathBuf, package: &str) -> Option<PathBuf> {
+/// [`existing`], and not older than the sources of the `crates` it is built from (panics if it is).
+fn fresh(path: PathBuf, package: &str, crates: &[&str]) -> Option<PathBuf> {
     let path = existing(path, package)?;
     let built = modified(&path);
-    if let Some(newer) = newest_source(&workspace().join("crates"), built) {
+    let newer = crates
+        .iter()
+        .find_map(|c| newest_source(&workspace().join("crates").join(c), built));
+    if let Some(newer) = newer {
         panic!(
             "{} is older than {}: rebuild it with `cargo build --release -p {package}` (scripts/test does)",
             path.display(),

@@ -1,215 +1,136 @@
-//! The instances' boot script, run for real (issue 5, instance side). Each test renders the
-//! application template with this crate, takes the launch template's UserData, fills its
-//! placeholders as CloudFormation's `Fn::Sub` would, and runs it with bash against a fake root
-//! (a temporary directory) with stubbed `aws`, `id`, `useradd`, `dnf` and `systemctl` first on
-//! PATH (tests/boot/stubs/), a small metadata server standing in for IMDSv2 (tokens required),
-//! the local PostgreSQL (TLS with Debian's "snakeoil" certificate, which plays the RDS CA bundle)
-//! and moto's Secrets Manager holding the test password.
+//! The instances' boot, under a real systemd (issue 10). Each scenario renders the application
+//! stack with the stacks crate, fills the launch template's UserData as CloudFormation's
+//! `Fn::Sub` would, and boots it in a systemd-nspawn container (`boot/instance.rs`) that runs it
+//! once, as root, from a boot-time unit as cloud-init does. The script talks to real things: the
+//! real `aws` command (PyPI's AWS CLI) against moto for S3, Secrets Manager and CloudFormation's
+//! SignalResource (added to moto by the project's launcher, which refuses a signal nobody waits
+//! for as CloudFormation does), the local PostgreSQL over TLS with verify-full (Debian's
+//! certificate plays the RDS CA bundle), and a metadata server on loopback for IMDSv2.
+//! What stands in for EC2 is listed in `boot/instance.rs`.
 //!
-//! Proves: the build is installed only once its checksum matches, the configuration names the
-//! secret but holds no password, `updatedb -s` migrated the database, the app answers
-//! `/healthcheck/` on port 3000 over verify-full TLS, CloudFormation gets SUCCESS with the
-//! instance id, a wrong checksum signals FAILURE and installs nothing, and the password appears
-//! nowhere: not in UserData, the templates, the stack parameters, nor any file the boot wrote.
+//! Scenarios, each asserting what happened (the unit's state, the signals CloudFormation
+//! received, the boot log, rows in the table):
+//! first boot; the database refusing connections for 60 s; another instance holding the
+//! migration lock for 100 s; a secret that can never be read; a wrong build checksum; a
+//! scale-out boot nobody waits for; a reboot.
 //!
-//! The successful boots listen on port 3000, as instances do; no other test in the workspace
-//! binds 3000 (the app's tests use port 0), and these take a lock so they never overlap.
-//! Needs `target/release/TechChallengeApp` (or `TECHCHALLENGE_APP_BINARY`), PostgreSQL
-//! (`TEST_DATABASE_URL`) and moto (`TEST_MOTO_URL`), and root (the systemctl stub mounts the fake
-//! root's /opt in a private mount namespace and runs the app as nobody); `scripts/test`, run as
-//! root, provides all of it.
-//!
-//! The scenarios are below; what they stand on is in `boot/` (named by `#[path]`: this
-//! file is the test binary's root, and Cargo builds each top-level file in tests/ as its own):
-//! - `template`: the application stack's UserData and `Fn::Sub` filling its placeholders;
-//! - `fake_root`: one boot (`Boot`): the temporary root, the stubs, running the script, and
-//!   what the stubs recorded (calls, CloudFormation signals, files written);
-//! - `services`, `database`: the local PostgreSQL and moto, and a database and secret of the
-//!   test's own whose password is the canary;
-//! - `metadata`: the IMDSv2 stand-in; `http`: asking the app and moto; `app`: the running app
-//!   and systemd's check of its unit; `helpers`: checksums, modes, the byte search.
+//! The containers share the host's network: the first-boot scenario serves on the real port
+//! 3000; the others run side by side, each on a port of its own (the boot script's test hook).
+//! Needs root, `systemd-nspawn` and the root file system `scripts/setup` builds, PostgreSQL,
+//! moto and the app's release build; `scripts/test` provides all of it.
 
-#[path = "boot/app.rs"]
-mod app;
 #[path = "boot/database.rs"]
 mod database;
-#[path = "boot/fake_root.rs"]
-mod fake_root;
 #[path = "boot/helpers.rs"]
 mod helpers;
 #[path = "boot/http.rs"]
 mod http;
+#[path = "boot/instance.rs"]
+mod instance;
 #[path = "boot/metadata.rs"]
 mod metadata;
+#[path = "boot/proxy.rs"]
+mod proxy;
+#[path = "boot/scenario.rs"]
+mod scenario;
 #[path = "boot/services.rs"]
 mod services;
 #[path = "boot/template.rs"]
 mod template;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
+use std::time::Duration;
 
-use serde_json::json;
-
-use app::{AppProcess, verify_unit};
-use fake_root::{Boot, Build, STUBS, assert_signal};
-use helpers::{contains, files_containing, mode, sha256_of};
-use http::{assert_port_free, http_get};
+use helpers::{contains, files_containing, sha256_of};
+use http::{assert_port_free, http_get, http_request};
+use scenario::{BUCKET, Boot, Options};
 use services::Services;
-use techchallenge_system_tests::builds;
-use techchallenge_system_tests::services::unavailable as missing;
 use template::{application_template, architecture, fn_sub, user_data_sub};
 
-/// Only one boot at a time may own port 3000.
+/// Only one test at a time may own port 3000.
 static PORT_3000: Mutex<()> = Mutex::new(());
 
-/// The region, application stack and artifact bucket the rendered stack and the stubs agree on.
+/// The region and application stack the rendered templates name.
 const REGION: &str = "us-east-1";
 const STACK: &str = "techchallenge-dev-application";
-const BUCKET: &str = "techchallenge-dev-artifacts-boottest";
-/// The instance id the metadata server gives, which CloudFormation must hear back.
-const INSTANCE_ID: &str = "i-0b00757e57c0ffee1";
 /// The port the app listens on, as on an instance.
 const APP_PORT: u16 = 3000;
+/// The boot script's own deadline (see `application::timing`), plus room for the instance.
+const BOOT_LIMIT: Duration = Duration::from_secs(660 + 60);
+
+/// `SELECT` one value from the test's database.
+fn rows(services: &Services, boot: &Boot, sql: &str) -> String {
+    services.psql(&boot.db.name, sql)
+}
 
 #[test]
-fn the_boot_installs_configures_migrates_serves_and_signals_success() {
+fn first_boot_installs_migrates_serves_in_its_sandbox_and_signals_success() {
     let Some(services) = Services::from_env() else {
         return;
     };
     let _port = PORT_3000.lock().unwrap_or_else(|e| e.into_inner());
     assert_port_free(APP_PORT);
-    let boot = Boot::prepare(&services, Build::Real);
-    let app = AppProcess::watch(boot.state.join("app.pid"));
-    let run = boot.run();
-    assert!(
-        run.success,
-        "the boot script failed:\n{}\n{}",
-        run.output,
-        boot.stub_file("exec-start-pre.log")
+    let mut boot = Boot::prepare(
+        &services,
+        Options {
+            port_3000: true,
+            ..Options::default()
+        },
     );
-    assert!(app.pid() > 1);
+    assert!(boot.boot(BOOT_LIMIT), "{}", boot.story());
+
+    // CloudFormation heard SUCCESS once, from this instance.
+    assert_eq!(boot.received(), ["SUCCESS"], "{}", boot.story());
+    assert!(boot.signals().refused.is_empty());
+
+    // The real systemd accepted the sandboxed unit and runs it, first time, as its own user.
+    let unit = boot.instance.unit("techchallenge.service");
+    assert_eq!(
+        (unit.active.as_str(), unit.sub.as_str(), unit.restarts),
+        ("active", "running", 0),
+        "{}",
+        boot.story()
+    );
+    let user = boot
+        .instance
+        .exec(&["stat", "-c", "%U", &format!("/proc/{}", unit.main_pid)]);
+    assert_eq!(
+        String::from_utf8_lossy(&user.stdout).trim(),
+        "techchallenge",
+        "runs unprivileged"
+    );
+    assert!(boot.instance.file("/etc/passwd").contains("techchallenge:"));
 
     // Installed under its checksum, `current` pointing at it, byte for byte the build.
-    let app_home = boot.root.join("opt/techchallenge");
-    let release = app_home.join("releases").join(&boot.sha256);
-    let installed = std::fs::read(release.join("TechChallengeApp")).unwrap_or_default();
-    assert!(
-        installed == boot.build_bytes,
-        "the installed binary is the build"
+    let release = format!(
+        "opt/techchallenge/releases/{}/TechChallengeApp",
+        boot.sha256
     );
-    assert_eq!(sha256_of(&release.join("TechChallengeApp")), boot.sha256);
-    assert_eq!(mode(&release.join("TechChallengeApp")), 0o755);
+    assert_eq!(sha256_of(&boot.instance.root.join(&release)), boot.sha256);
     assert_eq!(
-        std::fs::read_link(app_home.join("current")).ok(),
-        Some(PathBuf::from(format!("releases/{}", boot.sha256)))
-    );
-    assert_eq!(
-        std::fs::read(app_home.join("etc/rds-ca.pem")).ok(),
-        std::fs::read(&services.server_cert).ok(),
-        "the CA bundle is the one served"
+        std::fs::read_link(boot.instance.root.join("opt/techchallenge/current")).ok(),
+        Some(format!("releases/{}", boot.sha256).into())
     );
 
-    // The configuration: every key, TLS verified, the secret named, no password.
-    let conf_text = std::fs::read_to_string(app_home.join("etc/conf.toml")).unwrap_or_default();
-    let conf: toml::Table = match conf_text.parse() {
-        Ok(t) => t,
-        Err(e) => panic!("conf.toml is TOML: {e}\n{conf_text}"),
-    };
-    let expected = [
-        ("DbType", "postgres".to_owned()),
-        ("DbHost", services.cert_name.clone()),
-        ("DbPort", services.db_port.to_string()),
-        ("DbName", boot.db.name.clone()),
-        ("DbSecretId", boot.db.secret_arn.clone()),
-        ("DbSslMode", "verify-full".to_owned()),
-        (
-            "DbSslRootCert",
-            "/opt/techchallenge/etc/rds-ca.pem".to_owned(),
-        ),
-        ("ListenHost", "0.0.0.0".to_owned()),
-        ("ListenPort", APP_PORT.to_string()),
-    ];
-    for (key, value) in &expected {
-        assert_eq!(
-            conf.get(*key).and_then(toml::Value::as_str),
-            Some(value.as_str()),
-            "{key} in conf.toml:\n{conf_text}"
-        );
-    }
-    assert_eq!(conf.len(), expected.len(), "no other keys:\n{conf_text}");
-    assert!(
-        conf.keys()
-            .all(|k| !k.to_lowercase().contains("password") && !k.eq_ignore_ascii_case("dbuser")),
-        "{conf_text}"
-    );
-    assert!(!conf_text.contains(&boot.db.password));
-
-    // The unit: unprivileged, sandboxed, migrate then serve.
-    let unit = std::fs::read_to_string(boot.root.join("etc/systemd/system/techchallenge.service"))
-        .unwrap_or_default();
+    // The configuration names the secret, verifies TLS, and holds no password.
+    let conf = boot.instance.file("/opt/techchallenge/etc/conf.toml");
     for line in [
-        "User=techchallenge",
-        "WorkingDirectory=/opt/techchallenge/etc",
-        "ExecStartPre=/opt/techchallenge/current/TechChallengeApp updatedb -s",
-        "ExecStart=/opt/techchallenge/current/TechChallengeApp serve",
-        "Restart=always",
-        "NoNewPrivileges=yes",
-        "ProtectSystem=strict",
-        "CapabilityBoundingSet=",
-        "WantedBy=multi-user.target",
+        format!("\"DbSecretId\" = \"{}\"", boot.db.secret_arn),
+        "\"DbSslMode\" = \"verify-full\"".to_owned(),
+        format!("\"DbHost\" = \"{}\"", services.cert_name),
+        "\"ListenPort\" = \"3000\"".to_owned(),
     ] {
-        assert!(
-            unit.lines().any(|l| l == line),
-            "{line} in the unit:\n{unit}"
-        );
+        assert!(conf.lines().any(|l| l == line), "{line} in:\n{conf}");
     }
+    assert!(!conf.contains(&boot.db.password), "{conf}");
 
-    verify_unit(&boot.root.join("etc/systemd/system/techchallenge.service"));
-
-    // The commands the boot ran, in order; no package installed for a binary build.
-    let calls = boot.stub_file("calls");
-    let calls: Vec<&str> = calls.lines().collect();
-    let position = |prefix: &str| calls.iter().position(|c| c.starts_with(prefix));
-    let order = [
-        "aws s3 cp",
-        "useradd --system",
-        "systemctl daemon-reload",
-        "systemctl enable --now techchallenge.service",
-        "aws cloudformation signal-resource",
-    ]
-    .map(|p| position(p).unwrap_or_else(|| panic!("{p} was not called: {calls:#?}")));
-    assert!(order.is_sorted(), "{calls:#?}");
-    assert!(
-        calls
-            .iter()
-            .any(|c| c.starts_with("useradd") && c.contains("--shell /sbin/nologin")),
-        "{calls:#?}"
+    // Migrated once, seeded, serving through the database over TLS.
+    assert_eq!(
+        rows(&services, &boot, "SELECT title FROM tasks ORDER BY id"),
+        "1st Task\n2nd Task\n3rd Task"
     );
-    assert!(!calls.iter().any(|c| c.starts_with("dnf")), "{calls:#?}");
-    assert!(
-        calls
-            .iter()
-            .any(|c| c.contains(&format!("s3://{BUCKET}/{}", boot.key))),
-        "the build is fetched from the bucket and key the stack names: {calls:#?}"
-    );
-
-    // Migrated: the tasks table exists, seeded, owned by the login from the secret.
-    let titles = services.psql(&boot.db.name, "SELECT title FROM tasks ORDER BY id");
-    assert_eq!(titles, "1st Task\n2nd Task\n3rd Task", "seeded tasks");
-
-    // Serving on 0.0.0.0:3000, answering its health check through the database over TLS.
-    let (status, body) = http_get(APP_PORT, "/healthcheck/");
-    assert_eq!(status, 200, "{body}");
     let (status, body) = http_get(APP_PORT, "/api/task/");
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("1st Task"), "{body}");
-    let app_log = boot.stub_file("app.log");
-    assert!(
-        app_log.contains("0.0.0.0:3000"),
-        "listens on all addresses: {app_log}"
-    );
     let tls = services.psql(
         "postgres",
         &format!(
@@ -220,145 +141,262 @@ fn the_boot_installs_configures_migrates_serves_and_signals_success() {
     );
     assert_ne!(tls, "0", "the app's database connections use TLS");
 
-    // CloudFormation heard SUCCESS once, for this instance.
-    let signals = boot.signals();
-    assert_eq!(signals.len(), 1, "{signals:#?}");
-    assert_signal(&signals[0], "SUCCESS");
+    // The boot log tells the story; the password is nowhere on the instance's disk, in its
+    // journal, or in the app's environment and command line.
+    let log = boot.boot_log();
+    for step in ["verified", "answers /healthcheck/", "signalled SUCCESS"] {
+        assert!(log.contains(step), "{step}:\n{log}");
+    }
+    let password = &boot.db.password;
+    assert_eq!(
+        files_containing(boot.instance.written(), password),
+        Vec::<std::path::PathBuf>::new()
+    );
+    let journal = boot
+        .instance
+        .exec(&["journalctl", "--no-pager", "-o", "cat"]);
+    assert!(journal.stdout.len() > 1000, "the journal is readable");
+    assert!(!contains(&journal.stdout, password));
+    for what in ["environ", "cmdline"] {
+        let proc = boot
+            .instance
+            .exec(&["cat", &format!("/proc/{}/{what}", unit.main_pid)]);
+        assert!(!proc.stdout.is_empty(), "/proc/PID/{what} is readable");
+        assert!(!contains(&proc.stdout, password), "{what}");
+    }
+}
+
+#[test]
+fn a_database_that_refuses_connections_for_60_s_still_ends_in_success() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let late = proxy::delayed_database(services.db_port, Duration::from_secs(60));
+    let mut boot = Boot::prepare(
+        &services,
+        Options {
+            db_port: Some(late),
+            ..Options::default()
+        },
+    );
+    assert!(boot.boot(BOOT_LIMIT), "{}", boot.story());
+    assert!(boot.elapsed() >= Duration::from_secs(60));
+    assert_eq!(boot.received(), ["SUCCESS"], "{}", boot.story());
+    let unit = boot.instance.unit("techchallenge.service");
+    assert_eq!(unit.active, "active");
+    assert!(
+        unit.restarts >= 1,
+        "systemd retried the service while the database refused: {unit:?}"
+    );
+    assert!(
+        boot.instance
+            .journal("techchallenge.service")
+            .contains("refused")
+    );
+}
+
+#[test]
+fn a_migration_lock_held_for_100_s_by_another_instance_is_waited_for_without_a_start_timeout() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let mut boot = Boot::prepare(&services, Options::default());
+    // Another instance migrating: it holds the app's advisory lock ("TCAPP" in ASCII) for
+    // 100 s, longer than systemd's default start timeout of 90 s.
+    let lock_key = i64::from_be_bytes(*b"\0\0\0TCAPP");
+    let holder = std::process::Command::new("psql")
+        .args([
+            &techchallenge_system_tests::postgres::admin_url(&services.db_url, &boot.db.name),
+            "-qAtX",
+            "-c",
+            &format!("SELECT pg_advisory_lock({lock_key})"),
+            "-c",
+            "SELECT pg_sleep(100)",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("psql: {e}"));
+    let _holder = KillOnDrop(holder);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(boot.boot(BOOT_LIMIT), "{}", boot.story());
+    assert!(
+        boot.elapsed() >= Duration::from_secs(99),
+        "{:?}",
+        boot.elapsed()
+    );
+    assert_eq!(boot.received(), ["SUCCESS"], "{}", boot.story());
+    let unit = boot.instance.unit("techchallenge.service");
+    assert_eq!(
+        (unit.active.as_str(), unit.restarts),
+        ("active", 0),
+        "waited for the lock in one start, no timeout: {}",
+        boot.story()
+    );
+    assert!(
+        !boot
+            .instance
+            .journal("techchallenge.service")
+            .contains("timed out")
+    );
+    assert_eq!(
+        rows(&services, &boot, "SELECT count(*) FROM tasks"),
+        "3",
+        "migrated and seeded once"
+    );
+}
+
+#[test]
+fn a_secret_that_can_never_be_read_fails_the_boot_within_its_deadline_saying_why() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let deadline = 45;
+    let mut boot = Boot::prepare(
+        &services,
+        Options {
+            missing_secret: true,
+            boot_deadline: Some(deadline),
+            ..Options::default()
+        },
+    );
+    assert!(
+        !boot.boot(BOOT_LIMIT),
+        "the boot must fail: {}",
+        boot.story()
+    );
+    assert!(
+        boot.elapsed() < Duration::from_secs(u64::from(deadline) + 40),
+        "FAILURE came after the deadline: {:?}",
+        boot.elapsed()
+    );
+    assert_eq!(boot.received(), ["FAILURE"], "{}", boot.story());
+    let log = boot.boot_log();
+    assert!(
+        log.contains("did not answer /healthcheck/ within 45s"),
+        "{log}"
+    );
+    assert!(
+        log.contains("reading secret") && log.contains(&boot.db.secret_arn),
+        "the reason is in the boot log: {log}"
+    );
+    let unit = boot.instance.unit("techchallenge.service");
+    assert!(unit.restarts >= 1, "systemd kept retrying: {unit:?}");
 }
 
 #[test]
 fn a_wrong_checksum_signals_failure_and_installs_or_starts_nothing() {
-    // Needs no database, secret or port: it must stop before any of them matters.
-    if builds::app_binary().is_none() {
-        return;
-    }
-    let services = Services::offline();
-    let boot = Boot::prepare(&services, Build::WrongChecksum);
-    let run = boot.run();
-    assert!(
-        !run.success,
-        "a wrong checksum must fail the boot:\n{}",
-        run.output
-    );
-    assert!(run.output.contains("checksum mismatch"), "{}", run.output);
-    let log = std::fs::read_to_string(boot.root.join("var/log/techchallenge-boot.log"))
-        .unwrap_or_default();
-    for line in ["checksum mismatch", "signalled FAILURE"] {
-        assert!(log.contains(line), "the boot log is complete: {log}");
-    }
-
-    let signals = boot.signals();
-    assert_eq!(signals.len(), 1, "{signals:#?}\n{}", run.output);
-    assert_signal(&signals[0], "FAILURE");
-
-    let calls = boot.stub_file("calls");
-    for never in ["systemctl", "useradd", "dnf"] {
-        assert!(
-            !calls.lines().any(|c| c.starts_with(never)),
-            "{never} ran: {calls}"
-        );
-    }
-    assert!(!boot.state.join("app.pid").exists());
-    for relative in boot.written() {
-        assert!(
-            relative.starts_with("var/log"),
-            "nothing but the boot log is left behind, found {}",
-            relative.display()
-        );
-    }
-    assert!(!boot.root.join("opt").exists(), "nothing installed");
-    assert!(!boot.root.join("etc/systemd").exists(), "no unit");
-}
-
-#[test]
-fn the_password_is_nowhere_but_in_the_secret() {
     let Some(services) = Services::from_env() else {
         return;
     };
-    let _port = PORT_3000.lock().unwrap_or_else(|e| e.into_inner());
-    let boot = Boot::prepare(&services, Build::Real);
-    let password = boot.db.password.clone();
-
-    // The search is able to fail: it finds the password where it legitimately is (moto's
-    // secret), and in a file hidden deep in a directory it walks.
-    let secret = services.moto("GetSecretValue", &json!({"SecretId": boot.db.secret_arn}));
-    assert!(
-        contains(secret.to_string().as_bytes(), &password),
-        "the search finds the password in the secret"
+    let mut boot = Boot::prepare(
+        &services,
+        Options {
+            wrong_checksum: true,
+            ..Options::default()
+        },
     );
-    let control = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let hidden = control.path().join(".a/b/c");
-    std::fs::create_dir_all(&hidden).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    std::fs::write(hidden.join(".log"), format!("x{password}y"))
-        .unwrap_or_else(|e| panic!("write: {e}"));
-    assert_eq!(
-        files_containing(control.path(), &password).len(),
-        1,
-        "the walk finds a hidden file"
-    );
-
-    // UserData as rendered and as the instance receives it.
-    assert!(!contains(boot.user_data_template.as_bytes(), &password));
-    assert!(!contains(boot.script.as_bytes(), &password));
-    // Every rendered template, JSON and YAML.
-    for stack in &architecture().stacks {
-        for text in [stack.template.to_json(), stack.template.to_yaml()] {
-            let text = text.unwrap_or_else(|e| panic!("{} renders: {e}", stack.name));
-            assert!(!contains(text.as_bytes(), &password), "{}", stack.name);
-        }
-    }
-    // The application stack's parameters: exactly the build's key and checksum (plus the
-    // image id's SSM default), so nothing else can carry a value; and those values are clean.
-    let app = application_template();
-    let names: Vec<&String> = app["Parameters"]
-        .as_object()
-        .map(|p| p.keys().collect())
-        .unwrap_or_default();
-    assert_eq!(names, ["AppArtifactKey", "AppArtifactSha256", "ImageId"]);
-    for (name, value) in &boot.parameters {
-        assert!(!contains(value.as_bytes(), &password), "{name}");
-    }
-
-    // Boot, then search every file it wrote (unit, configuration, log, the app's own output).
-    assert_port_free(APP_PORT);
-    let app = AppProcess::watch(boot.state.join("app.pid"));
-    let run = boot.run();
-    assert!(run.success, "the boot script failed:\n{}", run.output);
-    let (status, _) = http_get(APP_PORT, "/healthcheck/");
-    assert_eq!(
-        status, 200,
-        "the app logged in with the password from the secret"
-    );
-    assert!(!contains(run.output.as_bytes(), &password));
-    let written = boot.written();
-    assert!(
-        written.len() >= 5,
-        "the walk sees what the boot wrote: {written:#?}"
-    );
-    for expected in [
-        "etc/systemd/system/techchallenge.service",
-        "opt/techchallenge/etc/conf.toml",
-        "var/log/techchallenge-boot.log",
+    assert!(!boot.boot(BOOT_LIMIT), "{}", boot.story());
+    assert_eq!(boot.received(), ["FAILURE"], "{}", boot.story());
+    let log = boot.boot_log();
+    for line in [
+        "checksum mismatch",
+        "nothing installed",
+        "signalled FAILURE",
     ] {
-        assert!(
-            written.iter().any(|n| n == Path::new(expected)),
-            "{expected}: {written:#?}"
-        );
+        assert!(log.contains(line), "{line}: {log}");
     }
-    assert_eq!(
-        files_containing(&boot.root, &password),
-        Vec::<PathBuf>::new()
-    );
-    assert_eq!(
-        files_containing(&boot.state, &password),
-        Vec::<PathBuf>::new()
-    );
-    // Nor in the running app's command line or environment: it holds the password in memory.
-    for what in ["cmdline", "environ"] {
-        let data = std::fs::read(format!("/proc/{}/{what}", app.pid())).unwrap_or_default();
-        assert!(!data.is_empty(), "/proc/{}/{what} is readable", app.pid());
-        assert!(!contains(&data, &password), "{what}");
+    for never in [
+        "/opt/techchallenge",
+        "/etc/systemd/system/techchallenge.service",
+    ] {
+        assert!(!boot.instance.exists(never), "{never} exists");
     }
+    assert!(!boot.instance.file("/etc/passwd").contains("techchallenge:"));
+    assert_eq!(
+        boot.instance.unit("techchallenge.service").active,
+        "inactive"
+    );
+}
+
+#[test]
+fn a_scale_out_boot_nobody_waits_for_ends_well_and_serves() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let mut boot = Boot::prepare(
+        &services,
+        Options {
+            awaited_signals: 0,
+            ..Options::default()
+        },
+    );
+    assert!(
+        boot.boot(BOOT_LIMIT),
+        "exit 0 although the signal is refused: {}",
+        boot.story()
+    );
+    assert!(boot.received().is_empty());
+    assert_eq!(
+        boot.signals().refused,
+        [("SUCCESS".to_owned(), boot.instance_id.clone())]
+    );
+    assert!(
+        boot.boot_log().contains("not waiting for a signal"),
+        "{}",
+        boot.story()
+    );
+    let (status, body) = http_get(boot.port, "/healthcheck/");
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn after_a_reboot_the_app_comes_back_by_itself_with_every_task() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let mut boot = Boot::prepare(&services, Options::default());
+    assert!(boot.boot(BOOT_LIMIT), "{}", boot.story());
+    let (status, body) = http_request(
+        boot.port,
+        "POST",
+        "/api/task/",
+        &[("Content-Type", "application/json".to_owned())],
+        br#"{"title":"written before the reboot","priority":5}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+
+    boot.instance.reboot();
+    let mut healthy = false;
+    for _ in 0..120 {
+        if std::net::TcpStream::connect(("127.0.0.1", boot.port)).is_ok()
+            && http_get(boot.port, "/healthcheck/").0 == 200
+        {
+            healthy = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        healthy,
+        "the app came back after the reboot: {}",
+        boot.story()
+    );
+    let titles = rows(&services, &boot, "SELECT title FROM tasks ORDER BY id");
+    assert_eq!(
+        titles, "1st Task\n2nd Task\n3rd Task\nwritten before the reboot",
+        "no task lost, none seeded twice"
+    );
+    // The boot script ran once (cloud-init runs user data once per instance); the service
+    // migrated again at start, harmlessly.
+    assert_eq!(
+        boot.boot_log()
+            .matches("techchallenge boot: starting")
+            .count(),
+        1
+    );
+    assert_eq!(boot.received(), ["SUCCESS"]);
+    let unit = boot.instance.unit("techchallenge.service");
+    assert_eq!(unit.active, "active", "{}", boot.story());
 }
 
 #[test]
@@ -388,16 +426,49 @@ fn user_data_fits_in_16_kib_after_base64_with_long_values() {
 }
 
 #[test]
-fn the_stubs_pass_shellcheck() {
-    // scripts/checks/10-shellcheck.sh covers scripts/ and the boot script; the stubs live here.
-    let stubs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boot/stubs");
-    let files: Vec<PathBuf> = STUBS.iter().map(|(name, _)| stubs.join(name)).collect();
-    match Command::new("shellcheck").args(&files).output() {
-        Ok(out) => assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        ),
-        Err(e) => missing(&format!("no shellcheck ({e}; scripts/setup installs it)")),
+fn the_password_is_in_no_template_parameter_or_user_data() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let boot = Boot::prepare(&services, Options::default());
+    let password = &boot.db.password;
+    // The search can fail: it finds the password where it legitimately is, the secret.
+    let secret = services.moto(
+        "GetSecretValue",
+        &serde_json::json!({"SecretId": boot.db.secret_arn}),
+    );
+    assert!(contains(secret.to_string().as_bytes(), password));
+    assert!(!contains(boot.user_data_template.as_bytes(), password));
+    assert!(!contains(boot.script.as_bytes(), password));
+    for stack in &architecture().stacks {
+        for text in [stack.template.to_json(), stack.template.to_yaml()] {
+            let text = text.unwrap_or_else(|e| panic!("{} renders: {e}", stack.name));
+            assert!(!contains(text.as_bytes(), password), "{}", stack.name);
+        }
+    }
+    // The application stack's parameters: exactly the build's key and checksum (plus the
+    // image id), so nothing else can carry a value; and those values are clean.
+    let app = application_template();
+    let names: Vec<&String> = app["Parameters"]
+        .as_object()
+        .map(|p| p.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["AppArtifactKey", "AppArtifactSha256", "ImageId"]);
+    for (name, value) in &boot.parameters {
+        assert!(!contains(value.as_bytes(), password), "{name}");
+    }
+    assert!(boot.script.contains(&format!("bucket='{BUCKET}'")));
+    assert!(boot.script.contains(&format!("region='{REGION}'")));
+    assert!(boot.script.contains(&boot.key));
+    assert!(!boot.build_bytes.is_empty());
+}
+
+/// Kills a helper process when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -10,8 +10,8 @@ use cfn_template::resources::autoscaling::{
 use cfn_template::resources::ec2::LaunchTemplate;
 use cfn_template::{Handle, ResourceSignal, RollingUpdate, Template, TemplateError};
 
-use super::GROUP_ID;
 use super::load_balancer::Balancer;
+use super::{GROUP_ID, timing};
 use crate::naming::{Export, Naming, StackRole};
 use crate::settings::ApplicationSettings;
 
@@ -41,7 +41,7 @@ pub fn add(
             ],
             target_group_arns: vec![balancer.target_group.r#ref()],
             health_check_type: "ELB".into(),
-            health_check_grace_period: 300,
+            health_check_grace_period: timing::HEALTH_CHECK_GRACE_SECONDS,
             metrics_collection: vec![MetricsCollection {
                 granularity: "1Minute".into(),
             }],
@@ -55,12 +55,12 @@ pub fn add(
     let options = t.options(&group)?;
     options.resource_signal = Some(ResourceSignal {
         count: app.desired_instances,
-        timeout: "PT15M".into(),
+        timeout: timing::signal_timeout(),
     });
     options.rolling_update = Some(RollingUpdate {
         min_instances_in_service: app.min_instances,
         max_batch_size: 1,
-        pause_time: "PT15M".into(),
+        pause_time: timing::signal_timeout(),
         wait_on_resource_signals: true,
         suspend_processes: [
             "HealthCheck",

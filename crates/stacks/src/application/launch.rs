@@ -10,8 +10,8 @@ use cfn_template::resources::ec2::{
 use cfn_template::resources::iam::InstanceProfile;
 use cfn_template::{Expr, Handle, Parameter, ParameterType, Template, TemplateError};
 
-use super::name_tag;
 use super::security_groups::Groups;
+use super::{name_tag, timing};
 use crate::naming::{Export, Naming};
 use crate::settings::ApplicationSettings;
 
@@ -98,6 +98,10 @@ fn boot_script(naming: &Naming) -> Expr {
             (
                 "DbSecretArn".to_owned(),
                 naming.import(Export::DatabaseSecretArn),
+            ),
+            (
+                "BootDeadlineSeconds".to_owned(),
+                timing::BOOT_DEADLINE_SECONDS.to_string().into(),
             ),
         ],
     )

@@ -8,13 +8,15 @@
 //! - `load_balancer`: the load balancer, its target group and listeners;
 //! - `role`: the instances' IAM role and instance profile;
 //! - `launch`: the launch template and the boot script it runs (`assets/boot.sh`);
-//! - `group`: the auto scaling group, its rolling updates, creation signals and scaling.
+//! - `group`: the auto scaling group, its rolling updates, creation signals and scaling;
+//! - `timing`: the boot deadline and the group's timeouts derived from it.
 
 mod group;
 mod launch;
 mod load_balancer;
 mod role;
 mod security_groups;
+pub mod timing;
 
 use cfn_template::{Expr, Output, Parameter, ParameterType, Template, TemplateError};
 

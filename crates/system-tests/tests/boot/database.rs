@@ -6,7 +6,6 @@ use std::process::Command;
 
 use serde_json::json;
 
-use super::REGION;
 use super::helpers::unique_tag;
 use techchallenge_system_tests::postgres::admin_url;
 
@@ -14,7 +13,7 @@ use super::services::Services;
 
 /// A login, database and secret of the test's own, dropped at the end.
 pub struct TestDatabase {
-    /// Empty for [`TestDatabase::unused`]: nothing to drop.
+    /// The administrator's URL, to drop what was created.
     services_url: String,
     pub name: String,
     pub user: String,
@@ -52,19 +51,6 @@ impl TestDatabase {
             user,
             password,
             secret_arn,
-        }
-    }
-
-    /// For tests that never reach the database.
-    pub fn unused() -> TestDatabase {
-        TestDatabase {
-            services_url: String::new(),
-            name: "unused".into(),
-            user: "unused".into(),
-            password: canary(&unique_tag()),
-            secret_arn: format!(
-                "arn:aws:secretsmanager:{REGION}:123456789012:secret:unused-AbCdEf"
-            ),
         }
     }
 }

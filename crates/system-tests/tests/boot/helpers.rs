@@ -30,22 +30,6 @@ pub fn sha256_of(path: &Path) -> String {
     sum
 }
 
-/// The file's permission bits (0 when it is missing).
-pub fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or_default()
-}
-
-/// Writes `text` to `path`, executable by all.
-pub fn write_executable(path: &Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
-}
-
 /// Whether `needle` (non-empty) occurs in `haystack`.
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     let needle = needle.as_bytes();

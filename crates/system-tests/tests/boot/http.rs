@@ -1,5 +1,5 @@
 //! Plain HTTP/1.1 over loopback, enough to ask the booted app and moto a question and to make
-//! sure port 3000 is free before a boot claims it.
+//! sure port 3000 is free before a boot claims it. (The instances share the host's network.)
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,19 +16,37 @@ pub fn assert_port_free(port: u16) {
 
 /// A GET to 127.0.0.1:`port`; status and body.
 pub fn http_get(port: u16, path: &str) -> (u16, String) {
-    http_exchange(
-        port,
-        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
-    )
+    http_request(port, "GET", path, &[], b"")
+}
+
+/// A request with `headers` and `body` to 127.0.0.1:`port`; status and body.
+pub fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> (u16, String) {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    http_exchange(port, &request)
 }
 
 /// Sends one raw HTTP/1.1 request and reads the answer to the end; status and body.
-pub fn http_exchange(port: u16, request: &str) -> (u16, String) {
+pub fn http_exchange(port: u16, request: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .unwrap_or_else(|e| panic!("connect to 127.0.0.1:{port}: {e}"));
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     stream
-        .write_all(request.as_bytes())
+        .write_all(request)
         .unwrap_or_else(|e| panic!("send to {port}: {e}"));
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);

@@ -5,19 +5,18 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 
-use super::INSTANCE_ID;
 use super::helpers::unique_tag;
 
-/// Serves IMDSv2 (a token from `PUT /latest/api/token` is required for the instance id) and
-/// the CA bundle at `/rds-ca.pem`, on a loopback port of its own; returns its base URL.
-pub fn serve_metadata(ca: Vec<u8>) -> String {
+/// Serves IMDSv2 (a token from `PUT /latest/api/token` is required for `instance_id`) and the
+/// CA bundle at `/rds-ca.pem`, on a loopback port of its own; returns its base URL.
+pub fn serve_metadata(ca: Vec<u8>, instance_id: String) -> String {
     let listener =
         TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind metadata server: {e}"));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     let token = format!("token-{}", unique_tag());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let _ = answer_metadata(stream, &token, &ca);
+            let _ = answer_metadata(stream, &token, &ca, &instance_id);
         }
     });
     format!("http://127.0.0.1:{port}")
@@ -25,7 +24,12 @@ pub fn serve_metadata(ca: Vec<u8>) -> String {
 
 /// Answers one request: the token to a PUT that asks for one with a TTL, the instance id only
 /// to a GET bearing that token (401 without it), the CA bundle to anyone, 404 otherwise.
-fn answer_metadata(stream: TcpStream, token: &str, ca: &[u8]) -> std::io::Result<()> {
+fn answer_metadata(
+    stream: TcpStream,
+    token: &str,
+    ca: &[u8],
+    instance_id: &str,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -49,7 +53,7 @@ fn answer_metadata(stream: TcpStream, token: &str, ca: &[u8]) -> std::io::Result
             ("200 OK", token.as_bytes())
         }
         ("GET", "/latest/meta-data/instance-id") if authorised => {
-            ("200 OK", INSTANCE_ID.as_bytes())
+            ("200 OK", instance_id.as_bytes())
         }
         ("GET", "/latest/meta-data/instance-id") => ("401 Unauthorized", b"".as_slice()),
         ("GET", "/rds-ca.pem") => ("200 OK", ca),

@@ -1,18 +1,19 @@
 //! The real services a boot talks to: the local PostgreSQL (playing RDS, its TLS certificate
-//! playing the RDS CA bundle) and moto (playing Secrets Manager), found through the variables
+//! playing the RDS CA bundle) and moto (playing Secrets Manager, S3 and CloudFormation's
+//! SignalResource, through the project's launcher), found through the variables
 //! `scripts/lib/postgres.sh` and `scripts/lib/moto.sh` export (through the support library,
 //! whose gate decides what a test does when something it needs is missing).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use techchallenge_system_tests::services::require_root;
 use techchallenge_system_tests::{moto, postgres};
 
 use super::REGION;
-use super::http::http_exchange;
+use super::http::http_request;
 
 /// The local PostgreSQL and moto, as `scripts/lib/postgres.sh` and `scripts/lib/moto.sh` export them.
 pub struct Services {
@@ -28,12 +29,12 @@ pub struct Services {
 }
 
 impl Services {
-    /// The services, or `None` (see [`missing`]) when they are absent or the test is not root.
+    /// The services, or `None` (see `services::unavailable`) when they are absent or the test
+    /// is not root (systemd-nspawn needs root).
     pub fn from_env() -> Option<Services> {
         let db_url = postgres::url()?;
         let moto_url = moto::url()?;
-        // The systemctl stub mounts the fake root's /opt in a namespace and drops to nobody.
-        if !require_root("the fake-root boot test") {
+        if !require_root("the boot test (systemd-nspawn)") {
             return None;
         }
         let db_port = postgres::port(&db_url);
@@ -54,43 +55,155 @@ impl Services {
         Some(services)
     }
 
-    /// Stand-ins for a test that must fail before it touches any service.
-    pub fn offline() -> Services {
-        Services {
-            db_url: String::new(),
-            db_port: 5432,
-            moto_url: String::new(),
-            server_cert: PathBuf::new(),
-            cert_name: "db.invalid".into(),
-        }
-    }
-
     /// Runs one SQL statement as the administrator in `database`; its unaligned output.
     pub fn psql(&self, database: &str, sql: &str) -> String {
         postgres::psql(&self.db_url, database, sql)
     }
 
-    /// One Secrets Manager call on moto (JSON protocol; moto routes on the credential scope).
-    pub fn moto(&self, action: &str, body: &Value) -> Value {
-        let port = self
-            .moto_url
+    /// moto's port.
+    pub fn moto_port(&self) -> u16 {
+        self.moto_url
             .rsplit(':')
             .next()
             .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
-            .unwrap_or_else(|| panic!("TEST_MOTO_URL names a port: {}", self.moto_url));
-        let body = body.to_string();
-        let request = format!(
-            "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-             Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: secretsmanager.{action}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/secretsmanager/aws4_request, SignedHeaders=host, Signature=0\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
+            .unwrap_or_else(|| panic!("TEST_MOTO_URL names a port: {}", self.moto_url))
+    }
+
+    /// One Secrets Manager call on moto (JSON protocol; moto routes on the credential scope).
+    pub fn moto(&self, action: &str, body: &Value) -> Value {
+        let (status, answer) = http_request(
+            self.moto_port(),
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1".to_owned()),
+                ("X-Amz-Target", format!("secretsmanager.{action}")),
+                ("Authorization", signed_for("secretsmanager")),
+            ],
+            body.to_string().as_bytes(),
         );
-        let (status, answer) = http_exchange(port, &request);
         assert_eq!(status, 200, "moto {action}: {answer}");
         serde_json::from_str(&answer).unwrap_or_else(|e| panic!("moto {action}: {e}: {answer}"))
     }
+
+    /// Creates `bucket` in moto's S3 (if new) and puts `bytes` under `key`.
+    pub fn s3_put(&self, bucket: &str, key: &str, bytes: &[u8]) {
+        let s3 = [("Authorization", signed_for("s3"))];
+        let (status, answer) =
+            http_request(self.moto_port(), "PUT", &format!("/{bucket}"), &s3, b"");
+        assert!(
+            status == 200 || status == 409,
+            "CreateBucket {bucket}: {status} {answer}"
+        );
+        let (status, answer) = http_request(
+            self.moto_port(),
+            "PUT",
+            &format!("/{bucket}/{key}"),
+            &s3,
+            bytes,
+        );
+        assert_eq!(status, 200, "PutObject {bucket}/{key}: {answer}");
+    }
+
+    /// Creates a stack named `stack` in moto whose `AppGroup` can be signalled (moto's
+    /// SignalResource, added by the launcher, needs the stack to exist, as AWS does).
+    pub fn create_stack(&self, stack: &str) {
+        let template =
+            r#"{"Resources":{"AppGroup":{"Type":"AWS::CloudFormation::WaitConditionHandle"}}}"#;
+        let body = format!(
+            "Action=CreateStack&Version=2010-05-15&StackName={stack}&TemplateBody={}",
+            url_encode(template)
+        );
+        let (status, answer) = http_request(
+            self.moto_port(),
+            "POST",
+            "/",
+            &[
+                (
+                    "Content-Type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                ),
+                ("Authorization", signed_for("cloudformation")),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200, "CreateStack {stack}: {answer}");
+    }
+
+    /// Makes `stack`'s `AppGroup` wait for `count` signals, as CloudFormation does during a
+    /// create or rolling update (none: an instance launched by scale-out).
+    pub fn await_signals(&self, stack: &str, count: u32) {
+        let body = json!({"stack": stack, "resource": "AppGroup", "count": count}).to_string();
+        let (status, answer) = http_request(
+            self.moto_port(),
+            "POST",
+            "/techchallenge-test/signals/await",
+            &[],
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200, "await signals: {answer}");
+    }
+
+    /// The signals `stack` received and refused: `(status, unique id)` each.
+    pub fn signals(&self, stack: &str) -> Signals {
+        let (status, answer) = http_request(
+            self.moto_port(),
+            "GET",
+            "/techchallenge-test/signals",
+            &[],
+            b"",
+        );
+        assert_eq!(status, 200, "signals: {answer}");
+        let all: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"));
+        let of = |list: &str| -> Vec<(String, String)> {
+            all[list]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|s| s["stack"] == stack)
+                .map(|s| {
+                    let text = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+                    (text("status"), text("unique_id"))
+                })
+                .collect()
+        };
+        Signals {
+            received: of("received"),
+            refused: of("refused"),
+        }
+    }
 }
+
+/// What CloudFormation (moto) heard from an instance: `(SUCCESS|FAILURE, instance id)` each.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Signals {
+    /// Signals taken, while the stack waited for them.
+    pub received: Vec<(String, String)>,
+    /// Signals refused, because nothing waited for them.
+    pub refused: Vec<(String, String)>,
+}
+
+/// An Authorization header naming `service`: moto routes on the credential scope and checks
+/// no signature.
+fn signed_for(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    )
+}
+
+/// Percent-encoding for a form value.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Services {}
 
 /// The DNS name in a certificate's subjectAltName (Debian's snakeoil names this machine).
 fn certificate_dns_name(cert: &Path) -> String {

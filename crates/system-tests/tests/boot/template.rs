@@ -40,17 +40,22 @@ pub fn user_data_sub() -> (String, serde_json::Map<String, Value>) {
     (script.to_owned(), variables)
 }
 
-/// UserData as the instance gets it. `Fn::Sub` as CloudFormation does it: its own variables
-/// (here `Fn::ImportValue`s, answered from `imports` by the export name's last `-` part), then
-/// the template's `parameters`, then pseudo parameters; anything else is an error.
+/// UserData as the instance of stack `stack` gets it. `Fn::Sub` as CloudFormation does it: its
+/// own variables (literal values, or `Fn::ImportValue`s answered from `imports` by the export
+/// name's last `-` part), then the template's `parameters`, then pseudo parameters; anything
+/// else is an error.
 pub fn fill_user_data(
     template: &str,
     variables: &serde_json::Map<String, Value>,
     imports: &BTreeMap<&str, String>,
     parameters: &BTreeMap<String, String>,
+    stack: &str,
 ) -> String {
     fn_sub(template, &mut |name| {
         if let Some(value) = variables.get(name) {
+            if let Some(literal) = value.as_str() {
+                return Some(literal.to_owned());
+            }
             let export = value["Fn::ImportValue"].as_str().unwrap_or_default();
             let suffix = export.rsplit('-').next().unwrap_or_default();
             return Some(
@@ -62,7 +67,7 @@ pub fn fill_user_data(
         }
         match name {
             "AWS::Region" => Some(REGION.to_owned()),
-            "AWS::StackName" => Some(STACK.to_owned()),
+            "AWS::StackName" => Some(stack.to_owned()),
             _ => parameters.get(name).cloned(),
         }
     })
