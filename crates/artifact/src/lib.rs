@@ -3,7 +3,8 @@
 //! bucket does not hold that key yet ([`ensure_uploaded`]). S3 is reached through the small
 //! [`ArtifactStore`] trait, implemented with the official `aws-sdk-s3` in [`SdkArtifactStore`]
 //! (and, with the `fake` feature, in memory for tests). The store also empties the versioned
-//! bucket before its stack is deleted.
+//! bucket before its stack is deleted. Before any of that, [`check_build`] makes sure the build
+//! can run on the instances' image at all.
 //!
 //! Not for: deciding which build to deploy or where keys go (the caller passes the prefix), or
 //! anything CloudFormation does (that is the deploy engine's job).
@@ -12,6 +13,7 @@ mod artifact;
 mod error;
 #[cfg(feature = "fake")]
 mod memory;
+mod platform;
 mod s3;
 
 use std::path::Path;
@@ -23,6 +25,7 @@ pub use artifact::{Artifact, sha256_file};
 pub use error::ArtifactError;
 #[cfg(feature = "fake")]
 pub use memory::MemoryArtifactStore;
+pub use platform::{AMAZON_LINUX_2023_X86_64, BuildFit, BuildMismatch, Platform, check_build};
 pub use s3::SdkArtifactStore;
 
 /// What [`ensure_uploaded`] did.

@@ -1,11 +1,13 @@
-//! Which application build to deploy, found and hashed: `--app-binary PATH`, or by default the
-//! workspace's release build. The key is `app/SHA256/TechChallengeApp`, so an unchanged build
+//! Which application build to deploy, found, checked and hashed: `--app-binary PATH`, or by
+//! default the workspace's release build. A build the instances' image could not run (another
+//! OS or processor, a newer glibc, a library the image lacks) is refused here, before anything
+//! is planned or uploaded. The key is `app/SHA256/TechChallengeApp`, so an unchanged build
 //! keeps its key and is never uploaded twice.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use techchallenge_artifact::Artifact;
+use techchallenge_artifact::{AMAZON_LINUX_2023_X86_64, Artifact, check_build};
 use techchallenge_stacks::artifacts::ARTIFACT_PREFIX;
 
 use crate::error::UsageError;
@@ -17,6 +19,24 @@ const BINARY_NAME: &str = "TechChallengeApp";
 pub struct AppBuild {
     /// The build, hashed, with its key.
     pub artifact: Artifact,
+}
+
+/// Refuses a build the instances could not run (a usage error: exit 2), before anything is
+/// uploaded or planned.
+fn check(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("reading the application build {}", path.display()))?;
+    match check_build(&bytes, &AMAZON_LINUX_2023_X86_64) {
+        Ok(fit) => {
+            tracing::debug!(build = %path.display(), ?fit, "the build fits the image");
+            Ok(())
+        }
+        Err(mismatch) => Err(UsageError(format!(
+            "the application build {} cannot run on the instances: {mismatch}",
+            path.display()
+        ))
+        .into()),
+    }
 }
 
 /// Where the default build is looked for: `target/release/` of the current directory, of
@@ -57,6 +77,7 @@ pub async fn resolve(app_binary: Option<&Path>) -> Result<AppBuild> {
                 ))
             })?,
     };
+    check(&path)?;
     let artifact = Artifact::from_file(&path, ARTIFACT_PREFIX, BINARY_NAME)
         .await
         .with_context(|| format!("hashing the application build {}", path.display()))?;

@@ -23,8 +23,10 @@ struct World {
 impl World {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
+        // A small build the instances could run (the deployer checks before uploading):
+        // Debian's `true`, an x86-64 program needing glibc 2.34 at most.
         let binary = dir.path().join("TechChallengeApp");
-        std::fs::write(&binary, b"build").expect("write build");
+        std::fs::copy("/usr/bin/true", &binary).expect("copy /usr/bin/true as the build");
         Self {
             fake: Arc::new(FakeCloudFormation::new()),
             store: Arc::new(MemoryArtifactStore::new()),
@@ -338,4 +340,66 @@ async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
                 .is_none()
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_build_the_instances_could_not_run_is_refused_before_anything_happens() {
+    let w = World::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An arm64 Linux executable (its ELF header is what the check reads).
+    let mut arm64 = vec![0u8; 64];
+    arm64[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    arm64[16] = 3; // ET_DYN
+    arm64[18] = 183; // EM_AARCH64
+    arm64[20] = 1;
+    arm64[52] = 64;
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "script",
+            b"#!/bin/sh\nexec app\n".to_vec(),
+            "not a Linux (ELF) executable",
+        ),
+        (
+            "arm64",
+            arm64,
+            "built for arm64 (aarch64), but the instances run x86_64",
+        ),
+        // Debian 12's chpasswd needs GLIBC_2.36.
+        (
+            "new-glibc",
+            std::fs::read("/usr/sbin/chpasswd").expect("Debian's chpasswd"),
+            "newer than the glibc 2.34 of Amazon Linux 2023",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let path = path.to_str().expect("utf-8");
+        for command in ["deploy", "plan"] {
+            let (console, out) = Console::scripted("", false);
+            let args = ["techchallenge", command, "--yes", "--app-binary", path];
+            let args: Vec<&str> = args
+                .into_iter()
+                .filter(|a| command == "deploy" || *a != "--yes")
+                .collect();
+            let code = run(args, &console, w.backend()).await;
+            assert_eq!(code, 2, "{name}: {}", out.stderr());
+            assert!(
+                out.stderr().contains("cannot run on the instances"),
+                "{}",
+                out.stderr()
+            );
+            assert!(out.stderr().contains(expected), "{name}: {}", out.stderr());
+        }
+    }
+    assert!(
+        w.store.calls().is_empty(),
+        "nothing uploaded: {:?}",
+        w.store.calls()
+    );
+    assert!(
+        w.fake.calls().is_empty(),
+        "no AWS call: {:?}",
+        w.fake.calls()
+    );
 }

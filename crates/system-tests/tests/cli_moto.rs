@@ -224,8 +224,16 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     }
     let aws = Aws::new(&url).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let v1 = dir.path().join("TechChallengeApp-v1");
-    std::fs::write(&v1, b"#!/bin/sh\necho build one\n").expect("write build");
+    // Small builds the deployer's check accepts: Debian's `true` (x86-64, glibc 2.34 at most),
+    // with a different tail each, so each has its own checksum.
+    let build = |name: &str, tail: &[u8]| {
+        let path = dir.path().join(name);
+        let mut bytes = std::fs::read("/usr/bin/true").expect("read /usr/bin/true");
+        bytes.extend_from_slice(tail);
+        std::fs::write(&path, bytes).expect("write build");
+        path
+    };
+    let v1 = build("TechChallengeApp-v1", b"build one");
 
     // Deploy everything.
     let out = deploy(&url, &v1, &[]);
@@ -470,8 +478,7 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     );
 
     // A changed build: uploaded under a new key, named by a new launch template version.
-    let v2 = dir.path().join("TechChallengeApp-v2");
-    std::fs::write(&v2, b"#!/bin/sh\necho build two\n").expect("write build");
+    let v2 = build("TechChallengeApp-v2", b"build two");
     let out = deploy(&url, &v2, &["--desired-instances", "3"]);
     assert!(out.contains("application build uploaded to s3://"), "{out}");
     let sha2 = techchallenge_sha(&v2);
