@@ -59,4 +59,8 @@ pub struct ResourceOptions {
     pub rolling_update: Option<RollingUpdate>,
     /// Signals to wait for on creation.
     pub resource_signal: Option<ResourceSignal>,
+    /// cfn-lint checks that do not apply to this resource, rendered as its
+    /// `Metadata.cfn-lint.config.ignore_checks` (cfn-lint's own way to scope an exception to one
+    /// resource). The code that adds one says why.
+    pub cfn_lint_ignore: Vec<String>,
 }

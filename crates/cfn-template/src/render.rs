@@ -60,6 +60,12 @@ impl Template {
                     json!({ "AutoScalingRollingUpdate": rolling }),
                 );
             }
+            if !o.cfn_lint_ignore.is_empty() {
+                entry.insert(
+                    "Metadata".into(),
+                    json!({ "cfn-lint": { "config": { "ignore_checks": o.cfn_lint_ignore } } }),
+                );
+            }
             if !is_empty_properties(&r.properties) {
                 entry.insert("Properties".into(), r.properties.clone());
             }

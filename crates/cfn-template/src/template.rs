@@ -69,6 +69,8 @@ pub enum ParameterType {
     /// An SSM parameter holding an AMI id, resolved by CloudFormation at deploy time: the
     /// way to pick the current Amazon Linux image in every region without hard-coded ids.
     SsmImageId,
+    /// An AMI id (`ami-...`), which CloudFormation checks exists in the region.
+    ImageId,
 }
 
 impl ParameterType {
@@ -77,6 +79,7 @@ impl ParameterType {
             ParameterType::String => "String",
             ParameterType::Number => "Number",
             ParameterType::SsmImageId => "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            ParameterType::ImageId => "AWS::EC2::Image::Id",
         }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use techchallenge_artifact::{ArtifactStore, SdkArtifactStore};
 use techchallenge_deploy::{CloudFormation, EngineOptions, SdkCloudFormation};
+use techchallenge_fleet::{ImageCatalog, SsmImageCatalog};
 
 /// Where and as whom to reach AWS. `None` fields fall back to the environment and profile files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub struct Services {
     pub cfn: Arc<dyn CloudFormation>,
     /// S3, for the application build.
     pub store: Arc<dyn ArtifactStore>,
+    /// SSM's public parameters, for the image instances launch from.
+    pub images: Arc<dyn ImageCatalog>,
     /// Polling, timeout and retry settings of the engine.
     pub engine_options: EngineOptions,
 }
@@ -64,6 +67,7 @@ pub async fn connect(backend: Backend, options: &AwsOptions) -> Services {
             Services {
                 cfn: Arc::new(SdkCloudFormation::from_config(&config)),
                 store: Arc::new(SdkArtifactStore::from_config(&config)),
+                images: Arc::new(SsmImageCatalog::from_config(&config)),
                 engine_options: EngineOptions::default(),
             }
         }

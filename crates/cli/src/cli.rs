@@ -110,6 +110,9 @@ pub struct PlanArgs {
     /// How the deploy would run (direct: updates are still previewed with a change set).
     #[arg(long, value_enum, default_value = "change-set")]
     pub method: MethodArg,
+    /// Plan moving the instances to the newest Amazon Linux 2023 image (replaces every instance).
+    #[arg(long)]
+    pub update_image: bool,
     /// Print the plan as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -130,6 +133,10 @@ pub struct DeployArgs {
     /// Accept a change that replaces or deletes the database, its secret or its subnets.
     #[arg(long)]
     pub allow_data_loss: bool,
+    /// Move the instances to the newest Amazon Linux 2023 image (replaces every instance; by
+    /// default they keep the image they run).
+    #[arg(long)]
+    pub update_image: bool,
     /// One JSON event per line on stdout instead of progress for people.
     #[arg(long)]
     pub json: bool,

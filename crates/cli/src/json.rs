@@ -6,6 +6,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use techchallenge_artifact::{Artifact, Upload};
 use techchallenge_deploy::{DestroyedStack, Plan, StackName, StackOutput, StackReport};
 
+use crate::image::ImageChoice;
 use crate::view::URL_OUTPUT;
 
 /// One line of the CLI's own, between the engine's events.
@@ -16,6 +17,11 @@ pub enum Line<'a> {
     Plan {
         /// The plan as the engine made it.
         plan: &'a Plan,
+    },
+    /// The image the application's instances get, and where it comes from.
+    Image {
+        /// The choice (`source`: kept, first, updated).
+        image: &'a ImageChoice,
     },
     /// What happened to the application build.
     Artifact {
@@ -69,6 +75,10 @@ pub struct PlanReport<'a> {
     pub plan: &'a Plan,
     /// The build, hashed, when the application stack is planned.
     pub artifact: Option<&'a Artifact>,
+    /// The image the instances get, and where it comes from.
+    pub image: Option<&'a ImageChoice>,
+    /// The newest image, when the instances keep an older one.
+    pub newer_image: Option<&'a str>,
 }
 
 /// `{"url": ..., "stacks": {"STACK": {"KEY": "VALUE"}}}`, stacks and outputs in the order given.

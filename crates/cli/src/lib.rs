@@ -13,6 +13,7 @@ mod config;
 mod console;
 mod error;
 mod guard_rules;
+mod image;
 mod json;
 mod progress;
 mod specs;

@@ -13,11 +13,11 @@ pub fn name(def: &StackDefinition) -> Result<StackName> {
     StackName::new(def.name.clone()).with_context(|| format!("stack name {}", def.name))
 }
 
-/// The spec of one stack; `artifact` fills the application's build parameters.
+/// The spec of one stack; `app` fills the application's build and image parameters.
 pub fn spec(
     architecture: &Architecture,
     def: &StackDefinition,
-    artifact: Option<&Artifact>,
+    app: &AppInputs<'_>,
 ) -> Result<StackSpec> {
     let body = def
         .template
@@ -42,27 +42,40 @@ pub fn spec(
     for (key, value) in &def.first_create_parameters {
         spec = spec.on_first_create(Parameter::new(*key, *value));
     }
-    if def.role == StackRole::Application
-        && let Some(a) = artifact
-    {
-        spec = spec
-            .parameter(Parameter::new(ARTIFACT_KEY_PARAMETER, a.key.clone()))
-            .parameter(Parameter::new(ARTIFACT_SHA256_PARAMETER, a.sha256.clone()));
+    if def.role == StackRole::Application {
+        if let Some(a) = app.artifact {
+            spec = spec
+                .parameter(Parameter::new(ARTIFACT_KEY_PARAMETER, a.key.clone()))
+                .parameter(Parameter::new(ARTIFACT_SHA256_PARAMETER, a.sha256.clone()));
+        }
+        if let Some(image) = &app.image {
+            spec = spec.parameter(image.clone());
+        }
     }
     Ok(spec)
+}
+
+/// What the deployer decides for the application stack at deploy time: the build and the
+/// image (both absent for commands that deploy nothing, such as destroy).
+#[derive(Debug, Default)]
+pub struct AppInputs<'a> {
+    /// The build, hashed and keyed.
+    pub artifact: Option<&'a Artifact>,
+    /// The `ImageId` parameter.
+    pub image: Option<Parameter>,
 }
 
 /// Specs of the given roles, in deployment order.
 pub fn specs(
     architecture: &Architecture,
     roles: &[StackRole],
-    artifact: Option<&Artifact>,
+    app: &AppInputs<'_>,
 ) -> Result<Vec<StackSpec>> {
     architecture
         .stacks
         .iter()
         .filter(|d| roles.contains(&d.role))
-        .map(|d| spec(architecture, d, artifact))
+        .map(|d| spec(architecture, d, app))
         .collect()
 }
 

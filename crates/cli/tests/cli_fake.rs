@@ -12,10 +12,16 @@ use techchallenge_artifact::MemoryArtifactStore;
 use techchallenge_cli::{Backend, Captured, Console, Services, run};
 use techchallenge_deploy::fake::{FakeCloudFormation, Script};
 use techchallenge_deploy::{ChangeAction, EngineOptions, LogicalId, Replacement, ResourceChange};
+use techchallenge_fleet::fake::FakeImageCatalog;
+use techchallenge_stacks::application::AMI_PARAMETER;
+
+/// The newest Amazon Linux image when the tests start.
+const FIRST_IMAGE: &str = "ami-0aaaaaaaaaaaaaaa1";
 
 struct World {
     fake: Arc<FakeCloudFormation>,
     store: Arc<MemoryArtifactStore>,
+    images: Arc<FakeImageCatalog>,
     _dir: tempfile::TempDir,
     binary: String,
 }
@@ -30,6 +36,7 @@ impl World {
         Self {
             fake: Arc::new(FakeCloudFormation::new()),
             store: Arc::new(MemoryArtifactStore::new()),
+            images: Arc::new(FakeImageCatalog::with(AMI_PARAMETER, FIRST_IMAGE)),
             binary: binary.to_str().expect("utf-8").to_owned(),
             _dir: dir,
         }
@@ -39,6 +46,7 @@ impl World {
         Backend::Fixed(Services {
             cfn: self.fake.clone(),
             store: self.store.clone(),
+            images: self.images.clone(),
             engine_options: EngineOptions {
                 poll_interval: Duration::from_secs(1),
                 timeout: Duration::from_secs(600),
@@ -402,4 +410,81 @@ async fn a_build_the_instances_could_not_run_is_refused_before_anything_happens(
         "no AWS call: {:?}",
         w.fake.calls()
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_image_is_resolved_once_kept_and_updated_only_when_asked() {
+    let w = World::new();
+    let app = "techchallenge-dev-application";
+    let image_of = |w: &World| {
+        w.fake
+            .parameters_of(app)
+            .into_iter()
+            .find(|(k, _)| k == "ImageId")
+            .map(|(_, v)| v)
+    };
+    // First deploy: the newest image, looked up once.
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        out.stdout()
+            .contains(&format!("Image: {FIRST_IMAGE}, the newest")),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(image_of(&w).as_deref(), Some(FIRST_IMAGE));
+    assert_eq!(w.images.lookups().len(), 1);
+
+    // AWS publishes a new image: an unrelated deploy keeps the old one, without looking.
+    w.images.publish(AMI_PARAMETER, "ami-0bbbbbbbbbbbbbbb2");
+    let (code, out) = w
+        .run(&["deploy", "--yes", "--desired-instances", "3"], "", false)
+        .await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        out.stdout()
+            .contains(&format!("Image: {FIRST_IMAGE}, as deployed")),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(
+        image_of(&w).as_deref(),
+        Some(FIRST_IMAGE),
+        "no replacement nobody asked for"
+    );
+    assert_eq!(w.images.lookups().len(), 1);
+
+    // plan says a newer image exists and how to roll it out.
+    let (code, out) = w.run(&["plan"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        out.stdout()
+            .contains("A newer Amazon Linux 2023 image is available: ami-0bbbbbbbbbbbbbbb2"),
+        "{}",
+        out.stdout()
+    );
+
+    // --update-image: the plan shows the change and that it replaces every instance.
+    let (code, out) = w
+        .run(
+            &[
+                "deploy",
+                "--yes",
+                "--update-image",
+                "--desired-instances",
+                "3",
+            ],
+            "",
+            false,
+        )
+        .await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        out.stdout().contains(&format!(
+            "Image: {FIRST_IMAGE} -> ami-0bbbbbbbbbbbbbbb2 (--update-image): every instance is replaced"
+        )),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(image_of(&w).as_deref(), Some("ami-0bbbbbbbbbbbbbbb2"));
 }

@@ -195,10 +195,10 @@ fn instances_use_imdsv2_ssm_and_no_ssh_key() {
     assert_eq!(data["MetadataOptions"]["HttpTokens"], "required");
     assert!(data.get("KeyName").is_none());
     assert_eq!(data["ImageId"], json!({"Ref": "ImageId"}));
-    assert_eq!(
-        app["Parameters"]["ImageId"]["Type"],
-        "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
-    );
+    // The deployer resolves the image and keeps it (an SSM parameter type would make
+    // CloudFormation re-resolve it at every update and replace the instances).
+    assert_eq!(app["Parameters"]["ImageId"]["Type"], "AWS::EC2::Image::Id");
+    assert!(app["Parameters"]["ImageId"].get("Default").is_none());
     let role = &app["Resources"]["InstanceRole"]["Properties"];
     assert_eq!(
         role["ManagedPolicyArns"],

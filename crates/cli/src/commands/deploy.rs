@@ -12,12 +12,13 @@ use techchallenge_artifact::{self as artifact, Artifact, ArtifactStore, Upload};
 use techchallenge_deploy::{DeployOptions, Engine, HookError, StackHook, StackName, StackOutput};
 use techchallenge_stacks::{Export, StackRole};
 
-use super::{Session, engine_error, method, roles, session, until_interrupted};
+use super::{Session, application_inputs, engine_error, method, roles, session, until_interrupted};
 use crate::cli::{DeployArgs, GlobalArgs};
 use crate::console::Console;
+use crate::image::ImageChoice;
 use crate::json::{Line, Outputs};
 use crate::progress::Progress;
-use crate::{Backend, app_build, specs, view};
+use crate::{Backend, specs, view};
 
 /// The artifacts stack's bucket, from its outputs.
 fn bucket_of(outputs: &[StackOutput]) -> Option<String> {
@@ -112,14 +113,13 @@ pub async fn run(
 ) -> Result<u8> {
     let s = session(global, console, backend, args.json).await?;
     let roles = roles(args.stack);
-    let with_app = roles.contains(&StackRole::Application);
-    let build = if with_app {
-        Some(app_build::resolve(s.config.app_binary.as_deref()).await?)
-    } else {
-        None
+    let (build, image) = application_inputs(&s, &roles, args.update_image).await?;
+    let artifact = build.map(|b| b.artifact);
+    let inputs = specs::AppInputs {
+        artifact: artifact.as_ref(),
+        image: image.as_ref().map(ImageChoice::parameter),
     };
-    let artifact = build.as_ref().map(|b| b.artifact.clone());
-    let specs = specs::specs(&s.architecture, &roles, artifact.as_ref())?;
+    let specs = specs::specs(&s.architecture, &roles, &inputs)?;
     let hook = Arc::new(UploadHook {
         artifacts_stack: specs::role_name(&s.architecture, StackRole::Artifacts)?,
         artifact,
@@ -127,7 +127,11 @@ pub async fn run(
         progress: s.progress.clone(),
         done: Mutex::new(None),
     });
-    let result = until_interrupted(console, deploy(&s, args, console, &specs, hook)).await;
+    let result = until_interrupted(
+        console,
+        deploy(&s, args, console, &specs, image.as_ref(), hook),
+    )
+    .await;
     s.progress.finish();
     if let Err(e) = &result
         && args.json
@@ -144,6 +148,7 @@ async fn deploy(
     args: &DeployArgs,
     console: &Console,
     specs: &[techchallenge_deploy::StackSpec],
+    image: Option<&ImageChoice>,
     hook: Arc<UploadHook>,
 ) -> Result<u8> {
     let started = Instant::now();
@@ -154,9 +159,15 @@ async fn deploy(
         .map_err(engine_error)?;
     if args.json {
         s.progress.json(&Line::Plan { plan: &plan });
+        if let Some(choice) = image {
+            s.progress.json(&Line::Image { image: choice });
+        }
     } else {
         for line in view::plan(&plan) {
             console.println(&line);
+        }
+        if let Some(choice) = image {
+            console.println(&choice.describe());
         }
     }
     if let Err(e) = plan.check_data_loss(args.allow_data_loss) {

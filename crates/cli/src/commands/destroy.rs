@@ -60,7 +60,11 @@ pub async fn run(
     backend: Backend,
 ) -> Result<u8> {
     let s = session(global, console, backend, args.json).await?;
-    let known = specs::specs(&s.architecture, &StackRole::ALL, None)?;
+    let known = specs::specs(
+        &s.architecture,
+        &StackRole::ALL,
+        &specs::AppInputs::default(),
+    )?;
     let selected_roles = roles(args.stack);
     let selected: Vec<StackName> = selected_roles
         .iter()

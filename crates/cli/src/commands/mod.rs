@@ -19,6 +19,7 @@ use crate::aws::{Backend, Services};
 use crate::cli::{Cli, Command, GlobalArgs, MethodArg, StackSelection};
 use crate::config::Config;
 use crate::console::{Console, Interrupted};
+use crate::image::{self, ImageChoice};
 use crate::progress::{Mode, Progress};
 
 /// Runs the parsed command; returns the exit code.
@@ -100,6 +101,30 @@ async fn session(
         progress,
         engine,
     })
+}
+
+/// What a plan or deploy of `roles` decides for the application stack: the build (found,
+/// checked, hashed) and the image. Both `None` when the application is not among `roles`.
+async fn application_inputs(
+    s: &Session,
+    roles: &[StackRole],
+    update_image: bool,
+) -> Result<(Option<crate::app_build::AppBuild>, Option<ImageChoice>)> {
+    if !roles.contains(&StackRole::Application) {
+        return Ok((None, None));
+    }
+    let build = crate::app_build::resolve(s.config.app_binary.as_deref()).await?;
+    let stack = crate::specs::role_name(&s.architecture, StackRole::Application)?;
+    let deployed = s
+        .engine
+        .status(std::slice::from_ref(&stack))
+        .await
+        .map_err(engine_error)?
+        .into_iter()
+        .filter_map(|state| state.description)
+        .find_map(|d| image::deployed_image(&d.parameters));
+    let image = image::choose(s.services.images.as_ref(), deployed, update_image).await?;
+    Ok((Some(build), Some(image)))
 }
 
 /// An engine error as an error whose message is the readable failure report.

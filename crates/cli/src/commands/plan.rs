@@ -1,15 +1,16 @@
 //! `techchallenge plan`: what a deploy would change, as a readable diff, changing nothing (the
-//! change sets made to compute it are deleted again). The build is hashed to compute the
-//! application's parameters exactly as deploy would, but not uploaded.
+//! change sets made to compute it are deleted again). The build is hashed and the image chosen
+//! to compute the application's parameters exactly as deploy would, but nothing is uploaded;
+//! when the instances keep an image older than the newest, the plan says so.
 
 use anyhow::Result;
-use techchallenge_stacks::StackRole;
 
-use super::{engine_error, method, roles, session, until_interrupted};
+use super::{application_inputs, engine_error, method, roles, session, until_interrupted};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::console::Console;
+use crate::image::{self, ImageChoice};
 use crate::json::PlanReport;
-use crate::{Backend, app_build, specs, view};
+use crate::{Backend, specs, view};
 
 /// Plans the selected stacks and prints the plan.
 pub async fn run(
@@ -20,13 +21,13 @@ pub async fn run(
 ) -> Result<u8> {
     let s = session(global, console, backend, args.json).await?;
     let roles = roles(args.stack);
-    let build = if roles.contains(&StackRole::Application) {
-        Some(app_build::resolve(s.config.app_binary.as_deref()).await?)
-    } else {
-        None
-    };
+    let (build, image) = application_inputs(&s, &roles, args.update_image).await?;
     let artifact = build.as_ref().map(|b| &b.artifact);
-    let specs = specs::specs(&s.architecture, &roles, artifact)?;
+    let inputs = specs::AppInputs {
+        artifact,
+        image: image.as_ref().map(ImageChoice::parameter),
+    };
+    let specs = specs::specs(&s.architecture, &roles, &inputs)?;
     let plan = until_interrupted(console, async {
         s.engine
             .plan(&specs, method(args.method))
@@ -36,11 +37,17 @@ pub async fn run(
     .await?;
     // A plan changes nothing: its change sets go again.
     s.engine.discard(&plan).await.map_err(engine_error)?;
+    let newer_image = match &image {
+        Some(choice) => image::newer_than_kept(choice, s.services.images.as_ref()).await?,
+        None => None,
+    };
     s.progress.finish();
     if args.json {
         console.println(&serde_json::to_string_pretty(&PlanReport {
             plan: &plan,
             artifact,
+            image: image.as_ref(),
+            newer_image: newer_image.as_deref(),
         })?);
         return Ok(0);
     }
@@ -51,6 +58,14 @@ pub async fn run(
         console.println(&format!(
             "Application build: {} ({} bytes, sha256 {}); deploy uploads it only if the bucket lacks that key.",
             a.key, a.size, a.sha256
+        ));
+    }
+    if let Some(choice) = &image {
+        console.println(&choice.describe());
+    }
+    if let Some(newer) = newer_image {
+        console.println(&format!(
+            "A newer Amazon Linux 2023 image is available: {newer}. `techchallenge deploy --update-image` rolls it out (replacing every instance)."
         ));
     }
     Ok(0)

@@ -15,9 +15,15 @@ use super::{name_tag, timing};
 use crate::naming::{Export, Naming};
 use crate::settings::ApplicationSettings;
 
-/// The public SSM parameter naming the current Amazon Linux 2023 image in every region.
+/// The public SSM parameter naming the current Amazon Linux 2023 image in every region. The
+/// deployer reads it for the first deploy and when asked to update the image, and passes the
+/// image id as [`IMAGE_PARAMETER`]: were the template to name the SSM parameter itself,
+/// CloudFormation would resolve it at every update, and the day AWS publishes a new image any
+/// unrelated change would replace every instance.
 pub const AMI_PARAMETER: &str =
     "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+/// Parameter: the AMI id the instances launch from.
+pub const IMAGE_PARAMETER: &str = "ImageId";
 /// The boot script, with `${Name}` placeholders filled by `Fn::Sub`.
 pub const BOOT_SCRIPT: &str = include_str!("../../assets/boot.sh");
 
@@ -30,12 +36,11 @@ pub fn add(
     profile: &Handle<InstanceProfile>,
 ) -> Result<Handle<LaunchTemplate>, TemplateError> {
     let image = t.parameter(
-        "ImageId",
+        IMAGE_PARAMETER,
         Parameter::new(
-            ParameterType::SsmImageId,
-            "Amazon Linux 2023 image, resolved from AWS's public SSM parameter in the stack's region",
-        )
-        .default_value(AMI_PARAMETER),
+            ParameterType::ImageId,
+            "Amazon Linux 2023 image the instances launch from: resolved by techchallenge deploy from AWS's public SSM parameter on the first deploy, then kept until deploy --update-image",
+        ),
     )?;
     t.add(
         "LaunchTemplate",

@@ -23,7 +23,7 @@ use cfn_template::{Expr, Output, Parameter, ParameterType, Template, TemplateErr
 use crate::naming::{Naming, StackRole};
 use crate::settings::Settings;
 
-pub use launch::{AMI_PARAMETER, BOOT_SCRIPT};
+pub use launch::{AMI_PARAMETER, BOOT_SCRIPT, IMAGE_PARAMETER};
 
 /// The port the application listens on.
 pub const APP_PORT: i64 = 3000;
