@@ -19,6 +19,11 @@
 # When nothing waits for a signal (an instance launched by scale-out or to replace another),
 # CloudFormation refuses it; once the app serves, that is not an error.
 #
+# Logs: this script's own log goes to CloudWatch Logs (group ${BootLogGroup}, stream: the
+# instance id) with the `aws` command, every few seconds and before it signals, so a boot that
+# fails or never signals leaves its story after the instance is gone. The app's output goes to
+# /var/log/techchallenge/app.log, which the CloudWatch agent ships to ${AppLogGroup}.
+#
 # Test hooks (crates/system-tests/tests/boot.rs boots this under a real systemd): unset on
 # instances. TECHCHALLENGE_IMDS replaces the metadata endpoint, TECHCHALLENGE_RDS_CA_URL the CA
 # bundle's address, TECHCHALLENGE_BOOT_DEADLINE the deadline in seconds, TECHCHALLENGE_APP_PORT
@@ -38,6 +43,7 @@ echo "techchallenge boot: starting at $(date -u +%FT%TZ), deadline ${!boot_deadl
 
 region='${AWS::Region}'
 stack='${AWS::StackName}'
+boot_group='${BootLogGroup}'
 bucket='${ArtifactBucket}'
 key='${AppArtifactKey}'
 sha256='${AppArtifactSha256}'
@@ -50,9 +56,48 @@ db_secret='${DbSecretArn}'
 port=${!TECHCHALLENGE_APP_PORT:-3000}
 app_dir=/opt/techchallenge
 unit=techchallenge.service
+boot_log=/var/log/techchallenge-boot.log
+app_log='${AppLogFile}'
+shipped=/var/lib/techchallenge-boot/shipped-lines
 instance_id=""
 signalled=""
 work=""
+shipper=""
+
+# Lines on stdin as PutLogEvents events (a JSON array), all stamped now. JSON escaping by hand:
+# the image has no jq, and control characters other than tabs are dropped.
+log_events() {
+  local now line first=1
+  now=$(date +%s%3N)
+  printf '['
+  while IFS= read -r line; do
+    line=${!line//\\/\\\\}
+    line=${!line//\"/\\\"}
+    line=${!line//$'\t'/\\t}
+    [ -n "$line" ] || line=" "
+    [ -n "$first" ] || printf ','
+    first=""
+    printf '{"timestamp":%s,"message":"%s"}' "$now" "$line"
+  done < <(tr -d '\000-\010\013-\037')
+  printf ']'
+}
+
+# Sends the boot log's lines not sent yet to CloudWatch Logs. Best effort and quiet: a boot
+# never fails, and its log never fills, because shipping it did not work.
+ship_log() {
+  [ -n "$instance_id" ] || return 0
+  (
+    flock 9
+    local sent total
+    sent=$(cat "$shipped" 2>/dev/null || echo 0)
+    total=$(wc -l <"$boot_log")
+    [ "$total" -gt "$sent" ] || exit 0
+    sed -n "$((sent + 1)),${!total}p" "$boot_log" | log_events >"$shipped.json"
+    aws logs put-log-events --region "$region" --log-group-name "$boot_group" \
+      --log-stream-name "$instance_id" --log-events "file://$shipped.json" >/dev/null 2>&1 &&
+      echo "$total" >"$shipped"
+  ) 9>"$shipped.lock" || true
+}
 
 # Signals the auto scaling group's creation or rolling update. Returns 0 once CloudFormation
 # took the signal, 2 when it refuses it because no stack operation waits for this instance
@@ -89,10 +134,16 @@ fail() {
 on_exit() {
   local status=$?
   if [ -n "$work" ]; then rm -rf "$work"; fi
+  if [ -n "$shipper" ]; then kill "$shipper" 2>/dev/null || true; fi
   if [ "$status" -ne 0 ] && [ -z "$signalled" ]; then
     echo "techchallenge boot: failed (exit $status)" >&2
+    # The rollback a FAILURE starts terminates this instance: the log goes first.
+    sleep 1
+    ship_log
     signal FAILURE || true
   fi
+  sleep 1
+  ship_log
   # The log is complete when the script ends.
   exec >&- 2>&-
   wait "$log_pid" || true
@@ -107,6 +158,14 @@ token=$(curl -sf --retry 5 --retry-connrefused --max-time 5 -X PUT "$imds/latest
 instance_id=$(curl -sf --retry 5 --retry-connrefused --max-time 5 \
   -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/instance-id")
 echo "techchallenge boot: instance $instance_id, build $sha256"
+
+# The boot log's stream, and a shipper that sends new lines every 5 s while the boot runs.
+install -d -m 0700 "${!shipped%/*}"
+aws logs create-log-stream --region "$region" --log-group-name "$boot_group" \
+  --log-stream-name "$instance_id" >/dev/null 2>&1 ||
+  echo "techchallenge boot: could not create the log stream $boot_group/$instance_id (the boot log stays on the instance)"
+( while sleep 5; do ship_log; done ) >/dev/null 2>&1 &
+shipper=$!
 
 [[ $sha256 =~ ^[0-9a-f]{64}$ ]] || fail "AppArtifactSha256 is not a lower-case hex SHA-256: '$sha256'"
 
@@ -174,6 +233,8 @@ WorkingDirectory=$app_dir/etc
 Environment=AWS_REGION=$region
 ExecStartPre=$binary updatedb -s
 ExecStart=$binary serve
+StandardOutput=append:$app_log
+StandardError=inherit
 Restart=always
 RestartSec=5
 TimeoutStartSec=300
@@ -207,7 +268,37 @@ SystemCallErrorNumber=EPERM
 [Install]
 WantedBy=multi-user.target
 UNIT
+install -d -m 0755 "${!app_log%/*}"
 install -m 0644 "$work/unit" "/etc/systemd/system/$unit"
+# Rotated in place (copytruncate keeps systemd's append descriptor valid).
+if [ -d /etc/logrotate.d ]; then
+  cat >/etc/logrotate.d/techchallenge <<ROTATE
+$app_log {
+  daily
+  rotate 7
+  maxsize 100M
+  missingok
+  notifempty
+  compress
+  delaycompress
+  copytruncate
+}
+ROTATE
+fi
+
+# The CloudWatch agent (Amazon Linux's package) ships the app's log; its configuration is
+# rendered by techchallenge (tests/golden/cloudwatch-agent.json). Without it the app still
+# serves, its log only stays on the instance.
+if command -v dnf >/dev/null && dnf install -y -q amazon-cloudwatch-agent; then
+  cat >"$work/cloudwatch-agent.json" <<'AGENT'
+${CloudWatchAgentConfig}
+AGENT
+  /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+    -c "file:$work/cloudwatch-agent.json" ||
+    echo "techchallenge boot: warning: the CloudWatch agent did not start; the app's log stays in $app_log"
+else
+  echo "techchallenge boot: warning: could not install the CloudWatch agent; the app's log stays in $app_log"
+fi
 systemctl daemon-reload
 systemctl enable "$unit"
 # Queue the start and do not wait for it: a first attempt that fails must not fail the boot.
@@ -224,6 +315,7 @@ while [ "$SECONDS" -lt "$boot_deadline" ]; do
   fi
   sleep 2
 done
-echo "techchallenge boot: the service's last log lines:"
-journalctl -u "$unit" -n 30 --no-pager -o cat || true
+echo "techchallenge boot: the service's last lines (systemd, then the app):"
+journalctl -u "$unit" -n 10 --no-pager -o cat || true
+tail -n 30 "$app_log" || true
 fail "the application did not answer /healthcheck/ within ${!boot_deadline}s: $(systemctl show -p ActiveState,SubState,NRestarts --value "$unit" | paste -sd ' ')"

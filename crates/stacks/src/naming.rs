@@ -173,6 +173,11 @@ impl Naming {
         format!("techchallenge-{}-{}", self.environment, suffix)
     }
 
+    /// `/techchallenge/ENV/KIND`: the CloudWatch Logs group of one kind of log (`app`, `boot`).
+    pub fn log_group(&self, kind: &str) -> String {
+        format!("/techchallenge/{}/{kind}", self.environment)
+    }
+
     /// `tc-ENV-SUFFIX`, for physical names limited to 32 characters (load balancers).
     pub fn short(&self, suffix: &str) -> String {
         format!("tc-{}-{}", self.environment, suffix)

@@ -55,3 +55,31 @@ fn database() {
 fn application() {
     check(StackRole::Application);
 }
+
+/// The CloudWatch agent's configuration the boot script installs: it cannot run here, so what it
+/// is given is reviewed as a golden file.
+#[test]
+fn cloudwatch_agent_config() {
+    let naming = techchallenge_stacks::Naming::new("dev");
+    let rendered = techchallenge_stacks::application::cloudwatch_agent_config(&naming) + "\n";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cloudwatch-agent.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        if let Err(e) = std::fs::write(&path, &rendered) {
+            panic!("cannot write {}: {e}", path.display());
+        }
+        return;
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        golden == rendered,
+        "the agent's configuration changed; if intended, run UPDATE_GOLDEN=1 cargo test -p techchallenge-stacks --test golden and review the diff"
+    );
+    let config: serde_json::Value = serde_json::from_str(&rendered).unwrap_or_default();
+    let file = &config["logs"]["logs_collected"]["files"]["collect_list"][0];
+    assert_eq!(
+        file["file_path"],
+        techchallenge_stacks::application::APP_LOG_FILE
+    );
+    assert_eq!(file["log_group_name"], "/techchallenge/dev/app");
+    assert_eq!(file["log_stream_name"], "{instance_id}");
+}

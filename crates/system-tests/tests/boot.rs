@@ -147,6 +147,18 @@ fn first_boot_installs_migrates_serves_in_its_sandbox_and_signals_success() {
     for step in ["verified", "answers /healthcheck/", "signalled SUCCESS"] {
         assert!(log.contains(step), "{step}:\n{log}");
     }
+    // The whole boot log reached CloudWatch Logs, line for line; the app writes its own log.
+    assert_eq!(
+        boot.shipped_boot_log(),
+        log.lines().map(str::to_owned).collect::<Vec<_>>()
+    );
+    assert!(
+        boot.instance
+            .file("/var/log/techchallenge/app.log")
+            .contains("listening"),
+        "{}",
+        boot.story()
+    );
     let password = &boot.db.password;
     assert_eq!(
         files_containing(boot.instance.written(), password),
@@ -190,8 +202,10 @@ fn a_database_that_refuses_connections_for_60_s_still_ends_in_success() {
     );
     assert!(
         boot.instance
-            .journal("techchallenge.service")
-            .contains("refused")
+            .file("/var/log/techchallenge/app.log")
+            .contains("refused"),
+        "the app's own log says why it could not start: {}",
+        boot.story()
     );
 }
 
@@ -281,6 +295,15 @@ fn a_secret_that_can_never_be_read_fails_the_boot_within_its_deadline_saying_why
     );
     let unit = boot.instance.unit("techchallenge.service");
     assert!(unit.restarts >= 1, "systemd kept retrying: {unit:?}");
+    // The instance is about to be terminated by the rollback: its story is in CloudWatch Logs.
+    let shipped = boot.shipped_boot_log();
+    for line in ["did not answer /healthcheck/", "reading secret"] {
+        assert!(
+            shipped.iter().any(|l| l.contains(line)),
+            "{line} in the shipped boot log: {shipped:#?}"
+        );
+    }
+    assert!(!shipped.iter().any(|l| l.contains(&boot.db.password)));
 }
 
 #[test]

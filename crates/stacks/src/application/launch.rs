@@ -3,13 +3,17 @@
 //! APIs), IMDSv2 only, an encrypted disk, and the boot script as UserData with the stack's
 //! values filled in by `Fn::Sub`.
 
+use cfn_template::resources::Tag;
 use cfn_template::resources::ec2::{
     BlockDeviceMapping, Ebs, IamInstanceProfileRef, LaunchTemplate, LaunchTemplateData,
     MetadataOptions, Monitoring, NetworkInterface, TagSpecification,
 };
 use cfn_template::resources::iam::InstanceProfile;
-use cfn_template::{Expr, Handle, Parameter, ParameterType, Template, TemplateError};
+use cfn_template::{
+    Expr, Handle, Parameter, ParameterHandle, ParameterType, Template, TemplateError,
+};
 
+use super::logs::LogGroups;
 use super::security_groups::Groups;
 use super::{name_tag, timing};
 use crate::naming::{Export, Naming};
@@ -22,18 +26,33 @@ use crate::settings::ApplicationSettings;
 /// unrelated change would replace every instance.
 pub const AMI_PARAMETER: &str =
     "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+/// Where the app's output goes on an instance (the unit appends to it; the agent ships it).
+pub const APP_LOG_FILE: &str = "/var/log/techchallenge/app.log";
+/// The instance tag naming the build (its SHA-256) an instance runs.
+pub const BUILD_TAG: &str = "techchallenge:build-sha256";
 /// Parameter: the AMI id the instances launch from.
 pub const IMAGE_PARAMETER: &str = "ImageId";
 /// The boot script, with `${Name}` placeholders filled by `Fn::Sub`.
 pub const BOOT_SCRIPT: &str = include_str!("../../assets/boot.sh");
+
+/// What the launch template refers to in the rest of the stack.
+pub struct Parts<'a> {
+    /// The security groups (the instances').
+    pub groups: &'a Groups,
+    /// The instance profile.
+    pub profile: &'a Handle<InstanceProfile>,
+    /// The log groups the boot script and the app write to.
+    pub logs: &'a LogGroups,
+    /// The build's SHA-256 parameter (the instances are tagged with it).
+    pub build_sha256: &'a ParameterHandle,
+}
 
 /// Adds the image parameter and the launch template.
 pub fn add(
     t: &mut Template,
     naming: &Naming,
     app: &ApplicationSettings,
-    groups: &Groups,
-    profile: &Handle<InstanceProfile>,
+    parts: Parts<'_>,
 ) -> Result<Handle<LaunchTemplate>, TemplateError> {
     let image = t.parameter(
         IMAGE_PARAMETER,
@@ -49,12 +68,14 @@ pub fn add(
             launch_template_data: LaunchTemplateData {
                 image_id: image.r#ref(),
                 instance_type: app.instance_type.as_str().into(),
-                iam_instance_profile: Some(IamInstanceProfileRef { arn: profile.arn() }),
+                iam_instance_profile: Some(IamInstanceProfileRef {
+                    arn: parts.profile.arn(),
+                }),
                 network_interfaces: vec![NetworkInterface {
                     device_index: 0,
                     associate_public_ip_address: true,
                     groups: vec![
-                        groups.instances.group_id(),
+                        parts.groups.instances.group_id(),
                         naming.import(Export::DatabaseClientSecurityGroup),
                     ],
                     delete_on_termination: true,
@@ -73,13 +94,13 @@ pub fn add(
                         delete_on_termination: true,
                     },
                 }],
-                user_data: Some(Expr::base64(boot_script(naming))),
+                user_data: Some(Expr::base64(boot_script(naming, parts.logs))),
                 monitoring: Some(Monitoring { enabled: true }),
                 tag_specifications: ["instance", "volume"]
                     .into_iter()
                     .map(|kind| TagSpecification {
                         resource_type: kind.into(),
-                        tags: name_tag(naming, "instance"),
+                        tags: instance_tags(naming, parts.build_sha256),
                     })
                     .collect(),
             },
@@ -87,11 +108,62 @@ pub fn add(
     )
 }
 
+/// The instance's (and its volume's) tags: its name and the build it runs, which
+/// `techchallenge instances` shows.
+fn instance_tags(naming: &Naming, build_sha256: &ParameterHandle) -> Vec<Tag> {
+    let mut tags = name_tag(naming, "instance");
+    tags.push(Tag {
+        key: BUILD_TAG.into(),
+        value: build_sha256.r#ref(),
+    });
+    tags
+}
+
+/// The script as UserData: without its comment lines and blank lines (the shebang stays). EC2
+/// takes at most 16 KiB of UserData once base64-encoded, and the comments are for people
+/// reading `assets/boot.sh`. (Its heredocs hold no line that starts with `#`.)
+fn compact(script: &str) -> String {
+    let mut lines = script.lines();
+    let mut out = String::with_capacity(script.len());
+    if let Some(shebang) = lines.next() {
+        out.push_str(shebang);
+        out.push('\n');
+    }
+    for line in lines {
+        let trimmed = line.trim_start();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The CloudWatch agent's configuration on the instances: the app's log file to the app log
+/// group, one stream per instance id (the agent fills in `{instance_id}`). The group's
+/// retention is the stack's (`-1`: the agent leaves it alone).
+pub fn cloudwatch_agent_config(naming: &Naming) -> String {
+    let config = serde_json::json!({
+        "agent": {"metrics_collection_interval": 60},
+        "logs": {
+            "force_flush_interval": 5,
+            "logs_collected": {"files": {"collect_list": [{
+                "file_path": APP_LOG_FILE,
+                "log_group_name": naming.log_group("app"),
+                "log_stream_name": "{instance_id}",
+                "retention_in_days": -1,
+            }]}},
+        },
+    });
+    serde_json::to_string_pretty(&config).unwrap_or_default()
+}
+
 /// The boot script with its placeholders: the build parameters and pseudo parameters are
-/// substituted by name; the values imported from other stacks need local variables.
-fn boot_script(naming: &Naming) -> Expr {
+/// substituted by name; the values imported from other stacks and the log groups need local
+/// variables.
+fn boot_script(naming: &Naming, logs: &LogGroups) -> Expr {
     Expr::sub_with(
-        BOOT_SCRIPT,
+        compact(BOOT_SCRIPT),
         [
             (
                 "ArtifactBucket".to_owned(),
@@ -103,6 +175,13 @@ fn boot_script(naming: &Naming) -> Expr {
             (
                 "DbSecretArn".to_owned(),
                 naming.import(Export::DatabaseSecretArn),
+            ),
+            ("BootLogGroup".to_owned(), logs.boot.r#ref()),
+            ("AppLogFile".to_owned(), APP_LOG_FILE.into()),
+            ("AppLogGroup".to_owned(), logs.app.r#ref()),
+            (
+                "CloudWatchAgentConfig".to_owned(),
+                cloudwatch_agent_config(naming).into(),
             ),
             (
                 "BootDeadlineSeconds".to_owned(),

@@ -6,6 +6,7 @@
 //! [`template`] assembles it from named parts, one file each:
 //! - `security_groups`: the load balancer's and the instances' groups and the rules between them;
 //! - `load_balancer`: the load balancer, its target group and listeners;
+//! - `logs`: the CloudWatch Logs groups of the boot and application logs;
 //! - `role`: the instances' IAM role and instance profile;
 //! - `launch`: the launch template and the boot script it runs (`assets/boot.sh`);
 //! - `group`: the auto scaling group, its rolling updates, creation signals and scaling;
@@ -14,6 +15,7 @@
 mod group;
 mod launch;
 mod load_balancer;
+pub mod logs;
 mod role;
 mod security_groups;
 pub mod timing;
@@ -23,7 +25,9 @@ use cfn_template::{Expr, Output, Parameter, ParameterType, Template, TemplateErr
 use crate::naming::{Naming, StackRole};
 use crate::settings::Settings;
 
-pub use launch::{AMI_PARAMETER, BOOT_SCRIPT, IMAGE_PARAMETER};
+pub use launch::{
+    AMI_PARAMETER, APP_LOG_FILE, BOOT_SCRIPT, BUILD_TAG, IMAGE_PARAMETER, cloudwatch_agent_config,
+};
 
 /// The port the application listens on.
 pub const APP_PORT: i64 = 3000;
@@ -55,7 +59,7 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
             "S3 key of the application build in the artifacts bucket (set by techchallenge deploy)",
         ),
     )?;
-    t.parameter(
+    let build_sha256 = t.parameter(
         ARTIFACT_SHA256_PARAMETER,
         Parameter::new(
             ParameterType::String,
@@ -65,8 +69,19 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
 
     let groups = security_groups::add(&mut t, naming, app)?;
     let balancer = load_balancer::add(&mut t, naming, app, &groups)?;
-    let profile = role::add(&mut t, naming)?;
-    let launch_template = launch::add(&mut t, naming, app, &groups, &profile)?;
+    let log_groups = logs::add(&mut t, naming, app)?;
+    let profile = role::add(&mut t, naming, &log_groups)?;
+    let launch_template = launch::add(
+        &mut t,
+        naming,
+        app,
+        launch::Parts {
+            groups: &groups,
+            profile: &profile,
+            logs: &log_groups,
+            build_sha256: &build_sha256,
+        },
+    )?;
     let group = group::add(&mut t, naming, app, &launch_template, &balancer)?;
 
     let scheme = if app.certificate_arn.is_some() {
@@ -82,6 +97,22 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
                 [("Dns".to_owned(), balancer.load_balancer.dns_name())],
             ),
             description: "Where the application answers".into(),
+            export: None,
+        },
+    )?;
+    t.output(
+        "BootLogGroup",
+        Output {
+            value: log_groups.boot.r#ref(),
+            description: "The instances' boot logs, one stream per instance id".into(),
+            export: None,
+        },
+    )?;
+    t.output(
+        "AppLogGroup",
+        Output {
+            value: log_groups.app.r#ref(),
+            description: "The application's output, one stream per instance id".into(),
             export: None,
         },
     )?;

@@ -1,6 +1,6 @@
 //! The instances' IAM role and instance profile: Session Manager instead of SSH, reading the
-//! database secret, fetching builds from the artifacts bucket, and signalling its own stack.
-//! Nothing else.
+//! database secret, fetching builds from the artifacts bucket, signalling its own stack, and
+//! writing to the stack's two log groups. Nothing else.
 
 use cfn_template::resources::Tag;
 use cfn_template::resources::iam::{
@@ -8,11 +8,16 @@ use cfn_template::resources::iam::{
 };
 use cfn_template::{Expr, Handle, Template, TemplateError};
 
+use super::logs::LogGroups;
 use crate::naming::{Export, Naming, StackRole};
 
 /// Adds the role and its instance profile; returns the profile the launch template names.
-pub fn add(t: &mut Template, naming: &Naming) -> Result<Handle<InstanceProfile>, TemplateError> {
-    let role = t.add("InstanceRole", instance_role(naming))?;
+pub fn add(
+    t: &mut Template,
+    naming: &Naming,
+    logs: &LogGroups,
+) -> Result<Handle<InstanceProfile>, TemplateError> {
+    let role = t.add("InstanceRole", instance_role(naming, logs))?;
     t.add(
         "InstanceProfile",
         InstanceProfile {
@@ -21,7 +26,7 @@ pub fn add(t: &mut Template, naming: &Naming) -> Result<Handle<InstanceProfile>,
     )
 }
 
-fn instance_role(naming: &Naming) -> Role {
+fn instance_role(naming: &Naming, logs: &LogGroups) -> Role {
     let stack = naming.stack_name(StackRole::Application);
     let stack_arn = Expr::sub(format!(
         "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{stack}/*"
@@ -42,6 +47,15 @@ fn instance_role(naming: &Naming) -> Role {
                     vec![naming.import(Export::DatabaseSecretArn)],
                 ),
                 Statement::allow(&["cloudformation:SignalResource"], vec![stack_arn]),
+                // The groups' ARNs end in `:*`, which covers their streams and no other group.
+                Statement::allow(
+                    &[
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    vec![logs.boot.arn(), logs.app.arn()],
+                ),
                 Statement::allow(
                     &["s3:GetObject"],
                     vec![Expr::sub_with(

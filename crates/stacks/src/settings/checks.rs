@@ -2,6 +2,12 @@
 
 use super::{Settings, SettingsError};
 
+/// The retention periods CloudWatch Logs accepts.
+const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
 fn invalid(key: &'static str, value: impl ToString, reason: impl Into<String>) -> SettingsError {
     SettingsError {
         key,
@@ -112,6 +118,14 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
             "application.target_cpu_percent",
             app.target_cpu_percent,
             "use 10 to 90",
+        ));
+    }
+    if !LOG_RETENTION_DAYS.contains(&app.log_retention_days) {
+        return Err(invalid(
+            "application.log_retention_days",
+            app.log_retention_days,
+            "use one of the periods CloudWatch Logs offers: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, \
+             180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653 days",
         ));
     }
     if let Some(arn) = &app.certificate_arn {

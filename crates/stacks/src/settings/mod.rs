@@ -65,6 +65,9 @@ pub struct ApplicationSettings {
     pub target_cpu_percent: u32,
     /// ACM certificate ARN: when set, the load balancer serves HTTPS on 443 and redirects 80.
     pub certificate_arn: Option<String>,
+    /// Days CloudWatch Logs keeps the instances' boot and application logs (one of the
+    /// retention periods CloudWatch Logs offers).
+    pub log_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -106,6 +109,7 @@ impl Default for ApplicationSettings {
             desired_instances: 2,
             target_cpu_percent: 60,
             certificate_arn: None,
+            log_retention_days: 30,
         }
     }
 }

@@ -25,6 +25,10 @@ fn free_port() -> u16 {
         .unwrap_or_else(|e| panic!("free port: {e}"))
 }
 
+/// The log groups the application stack would create (here: the test's, in moto).
+pub const BOOT_LOG_GROUP: &str = "/techchallenge/boottest/boot";
+pub const APP_LOG_GROUP: &str = "/techchallenge/boottest/app";
+
 /// The artifacts bucket the build is uploaded to.
 pub const BUCKET: &str = "techchallenge-dev-artifacts-boottest";
 
@@ -130,11 +134,24 @@ impl<'s> Boot<'s> {
         ]
         .into_iter()
         .collect();
+        let refs: BTreeMap<&str, String> = [
+            ("BootLogGroup", BOOT_LOG_GROUP.to_owned()),
+            ("AppLogGroup", APP_LOG_GROUP.to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        static LOG_GROUPS: std::sync::Once = std::sync::Once::new();
+        LOG_GROUPS.call_once(|| {
+            for group in [BOOT_LOG_GROUP, APP_LOG_GROUP] {
+                services.create_log_group(group);
+            }
+        });
         let (user_data_template, variables) = user_data_sub();
         let script = fill_user_data(
             &user_data_template,
             &variables,
             &imports,
+            &refs,
             &parameters,
             &stack,
         );
@@ -191,6 +208,11 @@ impl<'s> Boot<'s> {
         self.instance.file("/var/log/techchallenge-boot.log")
     }
 
+    /// The boot log as CloudWatch Logs (moto) received it from the instance.
+    pub fn shipped_boot_log(&self) -> Vec<String> {
+        self.services.log_events(BOOT_LOG_GROUP, &self.instance_id)
+    }
+
     /// What CloudFormation (moto) heard from this scenario's stack.
     pub fn signals(&self) -> Signals {
         self.services.signals(&self.stack)
@@ -209,9 +231,10 @@ impl<'s> Boot<'s> {
     /// A diagnosis for assertion messages: the boot log, the app's journal, the console.
     pub fn story(&self) -> String {
         format!(
-            "--- boot log\n{}\n--- techchallenge.service\n{}\n--- cloud-init output\n{}",
+            "--- boot log\n{}\n--- techchallenge.service\n{}\n--- app.log\n{}\n--- cloud-init output\n{}",
             self.boot_log(),
             self.instance.journal("techchallenge.service"),
+            self.instance.file("/var/log/techchallenge/app.log"),
             self.instance.file("/var/log/cloud-init-output.log"),
         )
     }

@@ -86,6 +86,48 @@ impl Services {
         serde_json::from_str(&answer).unwrap_or_else(|e| panic!("moto {action}: {e}: {answer}"))
     }
 
+    /// One CloudWatch Logs call on moto (JSON protocol).
+    fn logs(&self, action: &str, body: &Value) -> (u16, String) {
+        http_request(
+            self.moto_port(),
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1".to_owned()),
+                ("X-Amz-Target", format!("Logs_20140328.{action}")),
+                ("Authorization", signed_for("logs")),
+            ],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// Creates a log group in moto's CloudWatch Logs (if new).
+    pub fn create_log_group(&self, group: &str) {
+        let (status, answer) = self.logs("CreateLogGroup", &json!({"logGroupName": group}));
+        assert!(
+            status == 200 || answer.contains("ResourceAlreadyExists"),
+            "CreateLogGroup {group}: {status} {answer}"
+        );
+    }
+
+    /// The messages of one log stream, oldest first (empty when it does not exist).
+    pub fn log_events(&self, group: &str, stream: &str) -> Vec<String> {
+        let (status, answer) = self.logs(
+            "GetLogEvents",
+            &json!({"logGroupName": group, "logStreamName": stream, "startFromHead": true}),
+        );
+        if status != 200 {
+            return Vec::new();
+        }
+        let events: Value = serde_json::from_str(&answer).unwrap_or_default();
+        events["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["message"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Creates `bucket` in moto's S3 (if new) and puts `bytes` under `key`.
     pub fn s3_put(&self, bucket: &str, key: &str, bytes: &[u8]) {
         let s3 = [("Authorization", signed_for("s3"))];

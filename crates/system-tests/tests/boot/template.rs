@@ -41,13 +41,14 @@ pub fn user_data_sub() -> (String, serde_json::Map<String, Value>) {
 }
 
 /// UserData as the instance of stack `stack` gets it. `Fn::Sub` as CloudFormation does it: its
-/// own variables (literal values, or `Fn::ImportValue`s answered from `imports` by the export
-/// name's last `-` part), then the template's `parameters`, then pseudo parameters; anything
-/// else is an error.
+/// own variables (literal values; `Fn::ImportValue`s answered from `imports` by the export
+/// name's last `-` part; `Ref`s of the stack's resources answered from `refs` by logical id),
+/// then the template's `parameters`, then pseudo parameters; anything else is an error.
 pub fn fill_user_data(
     template: &str,
     variables: &serde_json::Map<String, Value>,
     imports: &BTreeMap<&str, String>,
+    refs: &BTreeMap<&str, String>,
     parameters: &BTreeMap<String, String>,
     stack: &str,
 ) -> String {
@@ -55,6 +56,13 @@ pub fn fill_user_data(
         if let Some(value) = variables.get(name) {
             if let Some(literal) = value.as_str() {
                 return Some(literal.to_owned());
+            }
+            if let Some(id) = value["Ref"].as_str() {
+                return Some(
+                    refs.get(id)
+                        .unwrap_or_else(|| panic!("no test value for the Ref of {id}"))
+                        .clone(),
+                );
             }
             let export = value["Fn::ImportValue"].as_str().unwrap_or_default();
             let suffix = export.rsplit('-').next().unwrap_or_default();
