@@ -32,6 +32,17 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or_default();
+        Self::from_epoch_millis(millis)
+    }
+}
+
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.rfc3339)
@@ -275,6 +286,38 @@ pub enum ApiError {
         /// What happened.
         message: String,
     },
+    /// The endpoint could not be reached at all (connection refused, DNS, timeout).
+    #[error(
+        "could not reach AWS: {message}. Check the network, or --endpoint-url / AWS_ENDPOINT_URL if you set one"
+    )]
+    Unreachable {
+        /// What happened, in the transport's words.
+        message: String,
+    },
+    /// AWS refused the request for lack of a permission.
+    #[error(
+        "AWS refused the request: {message}. Allow that action for the identity you use, or use a profile that has it (--profile)"
+    )]
+    AccessDenied {
+        /// AWS's message, which names the action and the identity.
+        message: String,
+    },
+    /// The credentials have expired.
+    #[error(
+        "your AWS credentials have expired ({message}): sign in again (`aws sso login`, or refresh the session's keys) and re-run"
+    )]
+    Expired {
+        /// AWS's message.
+        message: String,
+    },
+    /// AWS does not know or accept the credentials.
+    #[error(
+        "AWS does not accept these credentials ({message}): check the access key (`aws configure`) or the profile (--profile, AWS_PROFILE)"
+    )]
+    BadCredentials {
+        /// AWS's message.
+        message: String,
+    },
     /// The answer lacked something it should always have.
     #[error("unexpected response from {operation}: {detail}")]
     UnexpectedResponse {
@@ -301,6 +344,8 @@ pub trait CloudFormation: Send + Sync {
         stack: &StackName,
         token: Option<&RequestToken>,
     ) -> Result<(), ApiError>;
+    /// `CancelUpdateStack`: CloudFormation rolls the running update back.
+    async fn cancel_update_stack(&self, stack: &StackName) -> Result<(), ApiError>;
     /// `CreateChangeSet` with `IncludeNestedStacks` off; returns the change set's ARN.
     async fn create_change_set(
         &self,

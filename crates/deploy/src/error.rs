@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cloudformation::ApiError;
+use crate::diagnostics::{Finding, LaunchFailure};
 use crate::names::{ExportName, InvalidName, LogicalId, StackName};
 use crate::plan::DataLossRisk;
 use crate::status::{ResourceStatus, StackStatus};
@@ -106,6 +107,25 @@ pub enum Error {
         status: StackStatus,
         /// The first failing resources, oldest first.
         failures: Vec<ResourceFailure>,
+        /// Evidence from outside CloudFormation (see [`crate::Diagnostics`]).
+        findings: Vec<Finding>,
+        /// What the user can do now.
+        next_step: String,
+    },
+    /// A launch failed in a way waiting cannot fix: an update was cancelled (and rolled back),
+    /// a create was left to CloudFormation's own timeout.
+    #[error("{stack}: instances cannot be launched: {}. {}", failure.reason, failure.advice)]
+    LaunchImpossible {
+        /// The stack.
+        stack: StackName,
+        /// AWS's reason and the advice.
+        failure: Box<LaunchFailure>,
+        /// Whether the engine cancelled the update (a create cannot be cancelled).
+        cancelled: bool,
+        /// The stack's status when the engine stopped waiting.
+        status: StackStatus,
+        /// Evidence from outside CloudFormation.
+        findings: Vec<Finding>,
         /// What the user can do now.
         next_step: String,
     },

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use crate::cloudformation::{StackEvent, StackOutput};
+use crate::diagnostics::{Finding, LaunchFailure};
 use crate::names::{ChangeSetId, StackName};
 use crate::status::StackStatus;
 
@@ -104,6 +105,28 @@ pub enum Event {
         /// The stack.
         stack: StackName,
         /// Why, e.g. `dev-database failed`.
+        reason: String,
+    },
+    /// Evidence about a failure, from outside CloudFormation (boot logs, scaling activities,
+    /// target health, database events), reported as soon as the failure shows.
+    Diagnosis {
+        /// The stack.
+        stack: StackName,
+        /// The evidence.
+        finding: Finding,
+    },
+    /// An instance could not be launched while the stack waited for it.
+    LaunchFailed {
+        /// The stack.
+        stack: StackName,
+        /// AWS's reason, whether waiting can help, and what to do.
+        failure: LaunchFailure,
+    },
+    /// The engine cancels a running update that cannot succeed (CloudFormation rolls it back).
+    Cancelling {
+        /// The stack.
+        stack: StackName,
+        /// Why.
         reason: String,
     },
     /// CloudFormation throttled a call; the engine waits and retries.

@@ -57,6 +57,7 @@
 
 mod cloudformation;
 mod data_loss;
+mod diagnostics;
 mod diff;
 mod engine;
 mod error;
@@ -76,6 +77,7 @@ pub use cloudformation::{
     Replacement, ResourceChange, StackDescription, StackEvent, StackInput, StackOutput,
     TemplateSource, Timestamp,
 };
+pub use diagnostics::{Diagnostics, Finding, LaunchFailure, NoDiagnostics};
 pub use engine::{
     DeployOptions, DeployReport, DestroyReport, DestroyedStack, Engine, EngineOptions, StackReport,
     StackState,

@@ -51,9 +51,23 @@ where
                 message: "the endpoint answered with an error it did not describe".to_owned(),
             };
         }
-        return ApiError::Transport {
-            message: DisplayErrorContext(&err).to_string(),
+        let message = error_chain(&err);
+        tracing::debug!(error = %DisplayErrorContext(&err), "CloudFormation call failed");
+        // For a connection that failed, the innermost causes say it ("tcp connect error:
+        // Connection refused"); the layers above only say "dispatch failure".
+        let unreachable = match &err {
+            SdkError::DispatchFailure(d) => d.is_io() || d.is_timeout(),
+            SdkError::TimeoutError(_) => true,
+            _ => false,
         };
+        if unreachable {
+            let parts: Vec<&str> = message.split(": ").collect();
+            let start = parts.len().saturating_sub(2);
+            return ApiError::Unreachable {
+                message: parts[start..].join(": "),
+            };
+        }
+        return ApiError::Transport { message };
     };
     let message = err.message().unwrap_or_default().to_owned();
     if matches!(
@@ -73,9 +87,39 @@ where
         ApiError::NotFound { message }
     } else if code == "AlreadyExistsException" {
         ApiError::AlreadyExists { message }
+    } else if matches!(
+        code.as_str(),
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
+    ) {
+        ApiError::AccessDenied { message }
+    } else if matches!(
+        code.as_str(),
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired"
+    ) {
+        ApiError::Expired { message }
+    } else if matches!(
+        code.as_str(),
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch"
+    ) {
+        ApiError::BadCredentials { message }
     } else {
         ApiError::Service { code, message }
     }
+}
+
+/// An error and its causes in their own words, without the SDK's debug dump (which `-v` logs):
+/// each cause once, the innermost last.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 fn missing(operation: &'static str, what: &str) -> ApiError {
@@ -355,6 +399,16 @@ impl CloudFormation for SdkCloudFormation {
                 .delete_stack()
                 .stack_name(stack.as_str())
                 .set_client_request_token(request_token(token))
+                .send(),
+        )
+        .await
+    }
+
+    async fn cancel_update_stack(&self, stack: &StackName) -> Result<(), ApiError> {
+        acknowledged(
+            self.client
+                .cancel_update_stack()
+                .stack_name(stack.as_str())
                 .send(),
         )
         .await

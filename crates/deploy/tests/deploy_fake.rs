@@ -183,6 +183,7 @@ async fn a_failed_create_reports_the_resource_reason_state_and_next_step() {
         status,
         failures,
         next_step,
+        ..
     } = &err
     else {
         panic!("{err}")

@@ -21,6 +21,7 @@ pub use queries::StackState;
 
 use crate::cloudformation::ApiError;
 use crate::cloudformation::CloudFormation;
+use crate::diagnostics::{Diagnostics, NoDiagnostics};
 use crate::error::Error;
 use crate::events::{Event, EventSink};
 use crate::names::{RequestToken, StackName};
@@ -40,6 +41,8 @@ pub struct EngineOptions {
     pub max_backoff: Duration,
     /// How many throttled attempts of one call before giving up.
     pub max_attempts: u32,
+    /// How often, while an operation runs, the diagnostics are asked for failed launches.
+    pub watch_interval: Duration,
 }
 
 impl Default for EngineOptions {
@@ -51,6 +54,7 @@ impl Default for EngineOptions {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(20),
             max_attempts: 10,
+            watch_interval: Duration::from_secs(10),
         }
     }
 }
@@ -61,6 +65,7 @@ pub struct Engine {
     pub(crate) cfn: Arc<dyn CloudFormation>,
     pub(crate) sink: Arc<dyn EventSink>,
     pub(crate) options: EngineOptions,
+    pub(crate) diagnostics: Arc<dyn Diagnostics>,
     run_id: Arc<str>,
     counter: Arc<AtomicU64>,
 }
@@ -86,9 +91,16 @@ impl Engine {
             cfn,
             sink,
             options,
+            diagnostics: Arc::new(NoDiagnostics),
             run_id,
             counter: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// The same engine, asking `diagnostics` why operations fail and whether launches fail.
+    pub fn with_diagnostics(mut self, diagnostics: Arc<dyn Diagnostics>) -> Self {
+        self.diagnostics = diagnostics;
+        self
     }
 
     /// The options in force.

@@ -1,12 +1,17 @@
 //! Waiting for a stack operation to settle: polls the stack and its events every
 //! `poll_interval`, forwards new resource events (those of our request token) to the sink,
 //! collects the first failures, and gives up after `timeout` (CloudFormation carries on).
+//!
+//! While it waits it also asks the diagnostics (see `diagnostics.rs`): for the evidence as soon
+//! as the first failure shows, and every `watch_interval` whether a launch failed. A launch that
+//! waiting cannot fix cancels a running update (CloudFormation rolls it back) and ends a wait on
+//! a create at once, saying why; a launch that may still succeed is only reported.
 
 use std::collections::HashSet;
 
 use super::Engine;
-use crate::cloudformation::ApiError;
-use crate::cloudformation::StackDescription;
+use crate::cloudformation::{ApiError, StackDescription, Timestamp};
+use crate::diagnostics::{Finding, LaunchFailure};
 use crate::error::{Error, ResourceFailure};
 use crate::events::Event;
 use crate::names::{RequestToken, StackName};
@@ -19,6 +24,10 @@ pub(crate) struct Settled {
     pub description: Option<StackDescription>,
     /// Failed resources seen while waiting, oldest first.
     pub failures: Vec<ResourceFailure>,
+    /// The diagnostics' evidence, when something failed.
+    pub findings: Vec<Finding>,
+    /// The hopeless launch that made the engine cancel the update, if any.
+    pub cancelled_for: Option<LaunchFailure>,
 }
 
 /// CloudFormation cancels the siblings of a failed resource; their reason says nothing useful.
@@ -146,16 +155,26 @@ impl Engine {
     ) -> Result<Settled, Error> {
         const GRACE_POLLS: u32 = 3;
         let started = tokio::time::Instant::now();
+        let since = Timestamp::now();
         let mut tracker = Tracker {
             seen,
             failures: Vec::new(),
             consequences: Vec::new(),
+            findings: None,
+            launches: HashSet::new(),
+            cancelled_for: None,
         };
+        // Once an update is cancelled, the rollback's events carry no token of ours.
+        let mut token = token;
         let mut armed = token.is_none();
         let mut unarmed_polls = 0;
+        let mut last_watch = started;
         loop {
             // Events before status: an event of ours means the status read next reflects our operation.
             armed |= self.drain_events(stack, token, &mut tracker).await?;
+            if !tracker.failures.is_empty() {
+                self.explain(stack, &since, &mut tracker).await;
+            }
             let description = self.describe(stack).await?;
             armed |= description
                 .as_ref()
@@ -164,9 +183,15 @@ impl Engine {
             if settled && (armed || description.is_none() || unarmed_polls >= GRACE_POLLS) {
                 // The last events were written between the two calls.
                 self.drain_events(stack, token, &mut tracker).await?;
+                let failed = description.as_ref().is_some_and(|d| !d.status.is_good());
+                if failed {
+                    self.explain(stack, &since, &mut tracker).await;
+                }
                 let Tracker {
                     mut failures,
                     consequences,
+                    findings,
+                    cancelled_for,
                     ..
                 } = tracker;
                 if failures.is_empty() {
@@ -175,10 +200,45 @@ impl Engine {
                 return Ok(Settled {
                     description,
                     failures,
+                    findings: findings.unwrap_or_default(),
+                    cancelled_for,
                 });
             }
             if settled {
                 unarmed_polls += 1;
+            }
+            let running = description.as_ref().map(|d| d.status.as_str());
+            if token.is_some()
+                && matches!(running, Some("CREATE_IN_PROGRESS" | "UPDATE_IN_PROGRESS"))
+                && last_watch.elapsed() >= self.options.watch_interval
+            {
+                last_watch = tokio::time::Instant::now();
+                if let Some(hopeless) = self.watch_launches(stack, &since, &mut tracker).await {
+                    if running == Some("CREATE_IN_PROGRESS") {
+                        self.explain(stack, &since, &mut tracker).await;
+                        return Err(Error::LaunchImpossible {
+                            stack: stack.clone(),
+                            next_step: format!(
+                                "CloudFormation keeps waiting for the instances until its own timeout, then rolls the create back (ROLLBACK_COMPLETE); fix the cause, then deploy again and confirm re-creating {stack}"
+                            ),
+                            failure: Box::new(hopeless),
+                            cancelled: false,
+                            status: description
+                                .map_or_else(|| StackStatus::new("UNKNOWN"), |d| d.status),
+                            findings: tracker.findings.unwrap_or_default(),
+                        });
+                    }
+                    self.emit(Event::Cancelling {
+                        stack: stack.clone(),
+                        reason: hopeless.reason.clone(),
+                    });
+                    self.call(stack, "CancelUpdateStack", || {
+                        self.cfn.cancel_update_stack(stack)
+                    })
+                    .await?;
+                    tracker.cancelled_for = Some(hopeless);
+                    token = None;
+                }
             }
             if started.elapsed() >= self.options.timeout {
                 let status = description.map_or_else(|| StackStatus::new("UNKNOWN"), |d| d.status);
@@ -198,6 +258,51 @@ struct Tracker {
     seen: HashSet<String>,
     failures: Vec<ResourceFailure>,
     consequences: Vec<ResourceFailure>,
+    /// The diagnostics' evidence, once asked (asked once per wait).
+    findings: Option<Vec<Finding>>,
+    /// Failed launches already reported.
+    launches: HashSet<String>,
+    cancelled_for: Option<LaunchFailure>,
+}
+
+impl Engine {
+    /// Asks the diagnostics for the evidence of a failure, once per wait, and reports it.
+    async fn explain(&self, stack: &StackName, since: &Timestamp, tracker: &mut Tracker) {
+        if tracker.findings.is_some() {
+            return;
+        }
+        let findings = self.diagnostics.explain(stack, since).await;
+        for finding in &findings {
+            self.emit(Event::Diagnosis {
+                stack: stack.clone(),
+                finding: finding.clone(),
+            });
+        }
+        tracker.findings = Some(findings);
+    }
+
+    /// Reports launches that failed since the last look; returns the first hopeless one.
+    async fn watch_launches(
+        &self,
+        stack: &StackName,
+        since: &Timestamp,
+        tracker: &mut Tracker,
+    ) -> Option<LaunchFailure> {
+        let mut hopeless = None;
+        for failure in self.diagnostics.watch(stack, since).await {
+            if !tracker.launches.insert(failure.activity_id.clone()) {
+                continue;
+            }
+            self.emit(Event::LaunchFailed {
+                stack: stack.clone(),
+                failure: failure.clone(),
+            });
+            if failure.hopeless && hopeless.is_none() {
+                hopeless = Some(failure);
+            }
+        }
+        hopeless
+    }
 }
 
 /// What the user can do next, given the state a failed operation left the stack in.
@@ -222,6 +327,18 @@ pub(crate) fn failed(stack: &StackName, settled: Settled) -> Error {
         .description
         .as_ref()
         .map_or_else(|| StackStatus::new("DELETE_COMPLETE"), |d| d.status.clone());
+    if let Some(failure) = settled.cancelled_for {
+        return Error::LaunchImpossible {
+            stack: stack.clone(),
+            next_step: format!(
+                "the update was cancelled and {stack} is back at its previous version ({status}); fix the cause and deploy again"
+            ),
+            failure: Box::new(failure),
+            cancelled: true,
+            status,
+            findings: settled.findings,
+        };
+    }
     let mut failures = settled.failures;
     failures.truncate(5);
     if failures.is_empty()
@@ -239,5 +356,6 @@ pub(crate) fn failed(stack: &StackName, settled: Settled) -> Error {
         next_step: next_step(stack, &status),
         status,
         failures,
+        findings: settled.findings,
     }
 }

@@ -1,11 +1,15 @@
-//! A scripted, in-memory CloudFormation for tests (ours and the CLI's). It answers with the
+//! A scripted, in-memory CloudFormation for tests (ours and the CLI's), and scripted diagnostics
+//! ([`FakeDiagnostics`]). It answers with the
 //! statuses, status reasons and error messages real CloudFormation gives, and moves each running
 //! operation one step further every time the stack is described, so a test with tokio's clock
 //! paused runs a whole deploy instantly. Scripts decide how the next operation on a stack ends.
 
+mod diagnostics;
 mod ops;
 mod template;
 mod ticks;
+
+pub use diagnostics::FakeDiagnostics;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};

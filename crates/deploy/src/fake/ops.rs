@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use async_trait::async_trait;
 
-use super::ticks::{change_ticks, delete_ticks, ev};
+use super::ticks::{cancel_ticks, change_ticks, delete_ticks, ev};
 use super::{FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, template};
 use crate::cloudformation::ApiError;
 use crate::cloudformation::{
@@ -254,6 +254,25 @@ impl CloudFormation for FakeCloudFormation {
             return Err(ApiError::NoUpdates);
         }
         Ok(state.start_update(name, body, params, input.request_token.clone()))
+    }
+
+    async fn cancel_update_stack(&self, stack: &StackName) -> Result<(), ApiError> {
+        let mut state = self.lock();
+        let name = stack.as_str();
+        state.enter("CancelUpdateStack", name)?;
+        let Some(s) = state.stacks.get_mut(name) else {
+            return Err(not_found(name));
+        };
+        if s.status != "UPDATE_IN_PROGRESS" {
+            return Err(ApiError::Service {
+                code: "ValidationError".to_owned(),
+                message: "CancelUpdateStack cannot be called from current stack status".to_owned(),
+            });
+        }
+        // The update's template and parameters are dropped: the stack stays as it was.
+        s.pending = None;
+        s.ticks = cancel_ticks(name, &s.template);
+        Ok(())
     }
 
     async fn delete_stack(

@@ -160,3 +160,22 @@ pub(super) fn delete_ticks(stack: &str, body: &str, params: &[(String, String)])
     ticks.push_back(last);
     ticks
 }
+
+/// Steps of an update that CancelUpdateStack stopped: CloudFormation rolls the resources it
+/// touched back, and the stack ends where it was.
+pub(super) fn cancel_ticks(stack: &str, body: &str) -> VecDeque<Tick> {
+    let mut ticks = VecDeque::new();
+    ticks.push_back(status_tick(
+        stack,
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        Some("Stack update cancelled"),
+    ));
+    let mut undo = Tick::default();
+    for (id, ty, _) in template::resources(body).into_iter().rev() {
+        undo.events.push(ev(&id, &ty, "UPDATE_IN_PROGRESS", None));
+        undo.events.push(ev(&id, &ty, "UPDATE_COMPLETE", None));
+    }
+    ticks.push_back(undo);
+    ticks.push_back(status_tick(stack, "UPDATE_ROLLBACK_COMPLETE", None));
+    ticks
+}
