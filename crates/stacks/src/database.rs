@@ -159,7 +159,7 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
     let database = t.add(
         DATABASE_ID,
         DbInstance {
-            identifier: Some(naming.physical("database").into()),
+            identifier: Some(naming.database_instance().into()),
             engine: "postgres".into(),
             engine_version: db.engine_version.clone(),
             instance_class: db.instance_class.as_str().into(),

@@ -173,6 +173,21 @@ impl Naming {
         format!("techchallenge-{}-{}", self.environment, suffix)
     }
 
+    /// The auto scaling group of the application's instances.
+    pub fn auto_scaling_group(&self) -> String {
+        self.physical("app")
+    }
+
+    /// The application's load balancer.
+    pub fn load_balancer(&self) -> String {
+        self.short("alb")
+    }
+
+    /// The RDS instance's identifier.
+    pub fn database_instance(&self) -> String {
+        self.physical("database")
+    }
+
     /// `/techchallenge/ENV/KIND`: the CloudWatch Logs group of one kind of log (`app`, `boot`).
     pub fn log_group(&self, kind: &str) -> String {
         format!("/techchallenge/{}/{kind}", self.environment)

@@ -18,11 +18,16 @@ fn check(role: StackRole) {
         Ok(y) => y,
         Err(e) => panic!("{role} must render: {e}"),
     };
+    matches_golden(&format!("{role}.yaml"), &rendered);
+}
+
+/// `rendered` is what `tests/golden/NAME` holds (or, with `UPDATE_GOLDEN=1`, becomes it).
+fn matches_golden(name: &str, rendered: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
-        .join(format!("{role}.yaml"));
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        if let Err(e) = std::fs::write(&path, &rendered) {
+        if let Err(e) = std::fs::write(&path, rendered) {
             panic!("cannot write {}: {e}", path.display());
         }
         return;
@@ -30,7 +35,7 @@ fn check(role: StackRole) {
     let golden = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         golden == rendered,
-        "{role} no longer renders as {}; if the change is intended, run \
+        "{} changed; if the change is intended, run \
          UPDATE_GOLDEN=1 cargo test -p techchallenge-stacks --test golden and review the diff",
         path.display()
     );
@@ -62,18 +67,7 @@ fn application() {
 fn cloudwatch_agent_config() {
     let naming = techchallenge_stacks::Naming::new("dev");
     let rendered = techchallenge_stacks::application::cloudwatch_agent_config(&naming) + "\n";
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cloudwatch-agent.json");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        if let Err(e) = std::fs::write(&path, &rendered) {
-            panic!("cannot write {}: {e}", path.display());
-        }
-        return;
-    }
-    let golden = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        golden == rendered,
-        "the agent's configuration changed; if intended, run UPDATE_GOLDEN=1 cargo test -p techchallenge-stacks --test golden and review the diff"
-    );
+    matches_golden("cloudwatch-agent.json", &rendered);
     let config: serde_json::Value = serde_json::from_str(&rendered).unwrap_or_default();
     let file = &config["logs"]["logs_collected"]["files"]["collect_list"][0];
     assert_eq!(

@@ -27,7 +27,7 @@ pub fn add(
     let group = t.add(
         GROUP_ID,
         AutoScalingGroup {
-            auto_scaling_group_name: Some(naming.physical("app").into()),
+            auto_scaling_group_name: Some(naming.auto_scaling_group().into()),
             launch_template: LaunchTemplateSpecification {
                 launch_template_id: launch_template.r#ref(),
                 version: launch_template.latest_version_number(),

@@ -30,7 +30,7 @@ pub fn add(
     let load_balancer = t.add(
         "LoadBalancer",
         LoadBalancer {
-            name: Some(naming.short("alb").into()),
+            name: Some(naming.load_balancer().into()),
             kind: "application".into(),
             scheme: "internet-facing".into(),
             subnets: vec![

@@ -5,7 +5,7 @@
 //! the rollback that terminates it), and go with the stack.
 
 use cfn_template::resources::logs::LogGroup;
-use cfn_template::{Handle, Template, TemplateError};
+use cfn_template::{DeletionPolicy, Handle, Template, TemplateError};
 
 use crate::naming::Naming;
 use crate::settings::ApplicationSettings;
@@ -34,8 +34,16 @@ pub fn add(
         retention_in_days: app.log_retention_days,
         kms_key_id: None,
     };
-    Ok(LogGroups {
-        boot: t.add(BOOT_LOG_GROUP_ID, group("boot"))?,
-        app: t.add(APP_LOG_GROUP_ID, group("app"))?,
-    })
+    let boot = t.add(BOOT_LOG_GROUP_ID, group("boot"))?;
+    let app = t.add(APP_LOG_GROUP_ID, group("app"))?;
+    // Explicit: the groups go with the stack. Retaining them would make the next deploy of the
+    // same environment fail (their names are fixed), and the deployer reads a failed boot's log
+    // while the rollback is still running, before the groups are deleted (they are deleted after
+    // the instances: the launch template names them).
+    for group in [&boot, &app] {
+        let options = t.options(group)?;
+        options.deletion_policy = Some(DeletionPolicy::Delete);
+        options.update_replace_policy = Some(DeletionPolicy::Delete);
+    }
+    Ok(LogGroups { boot, app })
 }
