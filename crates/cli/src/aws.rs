@@ -5,10 +5,16 @@
 
 use std::sync::Arc;
 
+use crate::error::UsageError;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
 use techchallenge_artifact::{ArtifactStore, SdkArtifactStore};
-use techchallenge_deploy::{CloudFormation, EngineOptions, SdkCloudFormation};
-use techchallenge_fleet::{ImageCatalog, SsmImageCatalog};
+use techchallenge_deploy::{CloudFormation, Diagnostics, EngineOptions, SdkCloudFormation};
+use techchallenge_fleet::{
+    AwsInstances, CloudWatchLogs, FleetDiagnostics, ImageCatalog, InstanceSource, LogSource,
+    SsmImageCatalog, Watched,
+};
 
 /// Where and as whom to reach AWS. `None` fields fall back to the environment and profile files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,6 +52,14 @@ pub struct Services {
     pub store: Arc<dyn ArtifactStore>,
     /// SSM's public parameters, for the image instances launch from.
     pub images: Arc<dyn ImageCatalog>,
+    /// The evidence when a deploy fails (Auto Scaling, ELB, RDS, CloudWatch Logs).
+    pub diagnostics: Arc<dyn Diagnostics>,
+    /// The instances' logs.
+    pub logs: Arc<dyn LogSource>,
+    /// The application's instances.
+    pub instances: Arc<dyn InstanceSource>,
+    /// The region the calls go to, for commands the user is told to run (`None`: unknown).
+    pub region: Option<String>,
     /// Polling, timeout and retry settings of the engine.
     pub engine_options: EngineOptions,
 }
@@ -55,21 +69,103 @@ pub enum Backend {
     /// Real AWS (or an emulator through `--endpoint-url`), from the flags and the credential chain.
     Aws,
     /// Given: fakes in tests.
-    Fixed(Services),
+    Fixed(Box<Services>),
 }
 
-/// Connects (lazily: the SDK makes no call until the first request).
-pub async fn connect(backend: Backend, options: &AwsOptions) -> Services {
+/// Connects: loads the configuration and checks, before any call, that there is a region and
+/// credentials, saying what to do when there is not; `watched` says which stacks' failures the
+/// diagnostics explain, and where their evidence is.
+pub async fn connect(
+    backend: Backend,
+    options: &AwsOptions,
+    watched: Watched,
+) -> anyhow::Result<Services> {
     match backend {
-        Backend::Fixed(services) => services,
+        Backend::Fixed(services) => Ok(*services),
         Backend::Aws => {
             let config = sdk_config(options).await;
-            Services {
+            preflight(&config, options).await?;
+            Ok(Services {
                 cfn: Arc::new(SdkCloudFormation::from_config(&config)),
                 store: Arc::new(SdkArtifactStore::from_config(&config)),
                 images: Arc::new(SsmImageCatalog::from_config(&config)),
+                diagnostics: Arc::new(FleetDiagnostics::from_config(&config, watched)),
+                logs: Arc::new(CloudWatchLogs::from_config(&config)),
+                instances: Arc::new(AwsInstances::from_config(&config)),
+                region: config.region().map(ToString::to_string),
                 engine_options: EngineOptions::default(),
+            })
+        }
+    }
+}
+
+/// The region and the credentials, checked once before any call: the SDK's own errors for a
+/// missing region or credentials are nested provider errors that say little about what to do.
+async fn preflight(config: &SdkConfig, options: &AwsOptions) -> anyhow::Result<()> {
+    if config.region().is_none() {
+        return Err(UsageError(
+            "no AWS region: pass --region REGION, set `region` in techchallenge.toml, or configure one (`aws configure set region eu-west-2`, or AWS_REGION)".to_owned(),
+        )
+        .into());
+    }
+    let profile = options
+        .profile
+        .as_deref()
+        .map(|p| format!(" --profile {p}"))
+        .unwrap_or_default();
+    let Some(provider) = config.credentials_provider() else {
+        anyhow::bail!(no_credentials(&profile));
+    };
+    match provider.provide_credentials().await {
+        Ok(credentials) => {
+            if credentials
+                .expiry()
+                .is_some_and(|e| e <= std::time::SystemTime::now())
+            {
+                anyhow::bail!(
+                    "your AWS credentials have expired: sign in again (`aws sso login{profile}`, or refresh the session's keys) and re-run"
+                );
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let detail = innermost(&e);
+            tracing::debug!(error = ?e, "loading credentials failed");
+            match e {
+                CredentialsError::CredentialsNotLoaded(_) => {
+                    anyhow::bail!(no_credentials(&profile))
+                }
+                _ if detail.to_lowercase().contains("expired") => anyhow::bail!(
+                    "your AWS session has expired ({detail}): sign in again with `aws sso login{profile}` and re-run"
+                ),
+                CredentialsError::ProviderTimedOut(_) => anyhow::bail!(
+                    "loading AWS credentials timed out: the credential source (SSO, a role, the instance metadata service) did not answer; check the network and the profile{profile}"
+                ),
+                _ => anyhow::bail!(
+                    "AWS credentials could not be loaded: {detail}. Check the profile (`aws configure list{profile}`)"
+                ),
             }
         }
     }
+}
+
+fn no_credentials(profile: &str) -> String {
+    format!(
+        "no AWS credentials found{}: configure access keys with `aws configure`, or an IAM Identity Center (SSO) profile with `aws configure sso` and `aws sso login`, then choose it with --profile NAME or AWS_PROFILE",
+        if profile.is_empty() {
+            String::new()
+        } else {
+            format!(" for{profile}")
+        }
+    )
+}
+
+/// The innermost cause of an error, in its own words: the credential providers wrap it in
+/// several layers that only say "an error occurred while loading credentials".
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
 }

@@ -90,6 +90,11 @@ pub enum Command {
     Outputs(JsonArgs),
     /// Delete the stacks (all by default), dependents first, after asking.
     Destroy(DestroyArgs),
+    /// The application's logs from every instance (CloudWatch Logs), newest last.
+    Logs(LogsArgs),
+    /// The application's instances: zone, state, health, launch time, build; and how to open a
+    /// shell on one (Session Manager).
+    Instances(InstancesArgs),
 }
 
 /// How stacks are changed.
@@ -162,6 +167,56 @@ pub struct JsonArgs {
     /// JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `logs` arguments.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// How far back to start: a number and a unit, s, m, h or d (e.g. 30s, 10m, 2h, 1d).
+    #[arg(long, default_value = "10m", value_name = "AGE", value_parser = parse_age)]
+    pub since: std::time::Duration,
+    /// Keep printing new lines as they arrive (within 2 s), until Ctrl-C.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// The boot scripts' logs instead of the application's.
+    #[arg(long)]
+    pub boot: bool,
+    /// Only this instance (repeat for several).
+    #[arg(long, value_name = "ID")]
+    pub instance: Vec<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `instances` arguments.
+#[derive(Debug, Args)]
+pub struct InstancesArgs {
+    /// Open a shell on this instance with Session Manager (needs the AWS CLI and its
+    /// session-manager-plugin; without them, prints the command to run).
+    #[arg(long, value_name = "ID")]
+    pub shell: Option<String>,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `10m` → 10 minutes: a whole number and one of `s`, `m`, `h`, `d`.
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => 0,
+    };
+    match number.parse::<u64>() {
+        Ok(n) if seconds > 0 => Ok(std::time::Duration::from_secs(n * seconds)),
+        _ => Err(format!(
+            "`{text}` is not an age: use a whole number and s, m, h or d, e.g. 30s, 10m, 2h, 1d"
+        )),
+    }
 }
 
 /// Which stacks a command applies to.

@@ -5,6 +5,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use techchallenge_artifact::{Artifact, Upload};
 use techchallenge_deploy::{DestroyedStack, Plan, StackName, StackOutput, StackReport};
+use techchallenge_fleet::LogEvent;
 
 use crate::image::ImageChoice;
 use crate::view::URL_OUTPUT;
@@ -60,6 +61,12 @@ pub enum Line<'a> {
     DestroySummary {
         /// Each stack's outcome and duration.
         stacks: &'a [DestroyedStack],
+    },
+    /// One log line (`logs --json`).
+    Log {
+        /// The event: instance id, timestamp (ms), message.
+        #[serde(flatten)]
+        event: &'a LogEvent,
     },
     /// The command failed; `message` is what a person would read.
     Error {

@@ -101,15 +101,23 @@ async fn run_cli(cli: Cli, console: &Console, backend: Backend) -> u8 {
 
 /// Logs go to stderr so rendered templates on stdout stay clean; `-v` and `RUST_LOG` raise them.
 fn init_logging(verbose: u8) {
+    // The SDK's own warnings (credential providers, region look-ups) carry debug dumps of
+    // nested errors; the commands say what went wrong in words, so those show only with -v.
     let default = match verbose {
-        0 => "warn",
+        0 => {
+            "warn,aws_config=error,aws_smithy_runtime=error,aws_smithy_http_client=error,aws_runtime=error,aws_sdk_sso=error,aws_sdk_ssooidc=error,aws_sdk_sts=error"
+        }
         1 => "info",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colour codes only for a terminal, and never with NO_COLOR (https://no-color.org).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .init();
 }

@@ -206,6 +206,27 @@ impl Progress {
                 self.end_bar(stack.as_str());
                 self.write_line(&format!("{t} {stack}: not deployed ({reason})"));
             }
+            Event::Diagnosis { stack, finding } => {
+                for line in finding.to_string().lines() {
+                    self.write_line(&format!("{t} {stack}  {line}"));
+                }
+            }
+            Event::LaunchFailed { stack, failure } => {
+                let verdict = if failure.hopeless {
+                    "waiting cannot fix this"
+                } else {
+                    "AWS keeps trying"
+                };
+                self.write_line(&format!(
+                    "{t} {stack}: a launch failed ({verdict}): {}",
+                    failure.reason
+                ));
+            }
+            Event::Cancelling { stack, reason } => {
+                self.write_line(&format!(
+                    "{t} {stack}: cancelling the update, which cannot succeed ({reason}); CloudFormation rolls it back"
+                ));
+            }
             Event::Throttled {
                 stack,
                 operation,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use techchallenge_deploy::{
-    ChangeAction, Error, Outcome, Plan, Replacement, StackName, StackOutput, StackState,
+    ChangeAction, Error, Finding, Outcome, Plan, Replacement, StackName, StackOutput, StackState,
 };
 
 /// The output users look for first.
@@ -72,6 +72,7 @@ pub fn failure(err: &Error) -> Vec<String> {
             stack,
             status,
             failures,
+            findings,
             next_step,
         } => {
             let mut out = vec![format!("{stack} failed and was left in {status}.")];
@@ -86,6 +87,29 @@ pub fn failure(err: &Error) -> Vec<String> {
                     ));
                 }
             }
+            out.extend(evidence(findings));
+            out.push(format!("  Next: {next_step}."));
+            out
+        }
+        Error::LaunchImpossible {
+            stack,
+            failure,
+            cancelled,
+            status,
+            findings,
+            next_step,
+        } => {
+            let mut out = vec![format!(
+                "{stack}: instances cannot be launched, and waiting would not change that:"
+            )];
+            out.push(format!("    {}", failure.reason));
+            out.push(format!("  Fix: {}.", failure.advice));
+            out.push(if *cancelled {
+                format!("  The update was cancelled; {stack} is left in {status}.")
+            } else {
+                format!("  Stopped waiting; {stack} is {status}.")
+            });
+            out.extend(evidence(findings));
             out.push(format!("  Next: {next_step}."));
             out
         }
@@ -104,6 +128,20 @@ pub fn failure(err: &Error) -> Vec<String> {
         )],
         other => vec![other.to_string()],
     }
+}
+
+/// The diagnostics' evidence, for a failure report.
+fn evidence(findings: &[Finding]) -> Vec<String> {
+    if findings.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec!["  What the instances and services say:".to_owned()];
+    for finding in findings {
+        for (i, line) in finding.to_string().lines().enumerate() {
+            out.push(format!("{}{line}", if i == 0 { "    " } else { "  " }));
+        }
+    }
+    out
 }
 
 /// Outputs, the application's URL first.
@@ -147,4 +185,67 @@ pub fn status(states: &[StackState]) -> Vec<String> {
         }
     }
     out
+}
+
+/// An age as the user wrote it: `90s`, `10m`, `2h`, `1d`.
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        s if s % 86400 == 0 && s > 0 => format!("{}d", s / 86400),
+        s if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 && s > 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Milliseconds since the Unix epoch, as RFC 3339.
+pub fn time_of(epoch_millis: i64) -> String {
+    techchallenge_deploy::Timestamp::from_epoch_millis(epoch_millis).rfc3339
+}
+
+/// The instances as an aligned table.
+pub fn instances(list: &[techchallenge_fleet::Instance]) -> Vec<String> {
+    let build = |sha: &str| {
+        if sha.is_empty() {
+            "-".to_owned()
+        } else {
+            sha.chars().take(12).collect()
+        }
+    };
+    let mut rows = vec![[
+        "INSTANCE".to_owned(),
+        "ZONE".to_owned(),
+        "LIFECYCLE".to_owned(),
+        "HEALTH".to_owned(),
+        "LAUNCHED".to_owned(),
+        "BUILD".to_owned(),
+    ]];
+    for i in list {
+        rows.push([
+            i.instance_id.clone(),
+            i.availability_zone.clone(),
+            i.lifecycle.clone(),
+            i.health.clone(),
+            if i.launch_time.is_empty() {
+                "-".to_owned()
+            } else {
+                i.launch_time.clone()
+            },
+            build(&i.build_sha256),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
 }

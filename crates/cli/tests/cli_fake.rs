@@ -4,75 +4,16 @@
 //! answer, `--yes`, refusing without a terminal, the plan's text, the data-loss refusal, the
 //! failure report, `--json` events, destroy emptying the bucket after confirming.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
+use common::{FIRST_IMAGE, World};
 use serde_json::Value;
-use techchallenge_artifact::MemoryArtifactStore;
-use techchallenge_cli::{Backend, Captured, Console, Services, run};
-use techchallenge_deploy::fake::{FakeCloudFormation, Script};
-use techchallenge_deploy::{ChangeAction, EngineOptions, LogicalId, Replacement, ResourceChange};
-use techchallenge_fleet::fake::FakeImageCatalog;
+use techchallenge_cli::{Console, run};
+use techchallenge_deploy::fake::Script;
+use techchallenge_deploy::{ChangeAction, LogicalId, Replacement, ResourceChange};
 use techchallenge_stacks::application::AMI_PARAMETER;
-
-/// The newest Amazon Linux image when the tests start.
-const FIRST_IMAGE: &str = "ami-0aaaaaaaaaaaaaaa1";
-
-struct World {
-    fake: Arc<FakeCloudFormation>,
-    store: Arc<MemoryArtifactStore>,
-    images: Arc<FakeImageCatalog>,
-    _dir: tempfile::TempDir,
-    binary: String,
-}
-
-impl World {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // A small build the instances could run (the deployer checks before uploading):
-        // Debian's `true`, an x86-64 program needing glibc 2.34 at most.
-        let binary = dir.path().join("TechChallengeApp");
-        std::fs::copy("/usr/bin/true", &binary).expect("copy /usr/bin/true as the build");
-        Self {
-            fake: Arc::new(FakeCloudFormation::new()),
-            store: Arc::new(MemoryArtifactStore::new()),
-            images: Arc::new(FakeImageCatalog::with(AMI_PARAMETER, FIRST_IMAGE)),
-            binary: binary.to_str().expect("utf-8").to_owned(),
-            _dir: dir,
-        }
-    }
-
-    fn backend(&self) -> Backend {
-        Backend::Fixed(Services {
-            cfn: self.fake.clone(),
-            store: self.store.clone(),
-            images: self.images.clone(),
-            engine_options: EngineOptions {
-                poll_interval: Duration::from_secs(1),
-                timeout: Duration::from_secs(600),
-                request_token: Some("t".to_owned()),
-                ..EngineOptions::default()
-            },
-        })
-    }
-
-    async fn run_with(&self, args: &[&str], console: &Console) -> u8 {
-        let mut all = vec!["techchallenge"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--app-binary", &self.binary]);
-        run(all, console, self.backend()).await
-    }
-
-    async fn run(&self, args: &[&str], input: &str, tty: bool) -> (u8, Captured) {
-        let (console, captured) = Console::scripted(input, tty);
-        let code = self.run_with(args, &console).await;
-        (code, captured)
-    }
-
-    fn executed(&self) -> usize {
-        self.fake.calls_of("ExecuteChangeSet").len() + self.fake.calls_of("CreateStack").len()
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn the_prompt_has_no_default_answer() {

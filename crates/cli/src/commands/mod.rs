@@ -3,6 +3,8 @@
 
 mod deploy;
 mod destroy;
+mod instances;
+mod logs;
 mod plan;
 mod render;
 mod status;
@@ -13,7 +15,8 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use techchallenge_deploy::Engine;
-use techchallenge_stacks::{Architecture, StackRole};
+use techchallenge_fleet::{ApplicationResources, DatabaseResources, Watched};
+use techchallenge_stacks::{Architecture, Naming, StackRole};
 
 use crate::aws::{Backend, Services};
 use crate::cli::{Cli, Command, GlobalArgs, MethodArg, StackSelection};
@@ -36,6 +39,8 @@ pub async fn run(cli: Cli, console: &Console, backend: Backend) -> Result<u8> {
             status::run(status::Query::Outputs, &cli.global, args, console, backend).await
         }
         Command::Destroy(args) => destroy::run(&cli.global, args, console, backend).await,
+        Command::Logs(args) => logs::run(&cli.global, args, console, backend).await,
+        Command::Instances(args) => instances::run(&cli.global, args, console, backend).await,
     }
 }
 
@@ -80,10 +85,14 @@ async fn session(
 ) -> Result<Session> {
     let config = crate::config::load(global)?;
     let architecture = Architecture::new(&config.settings)?;
-    let services = crate::aws::connect(backend, &config.aws).await;
+    let services = crate::aws::connect(backend, &config.aws, watched(&architecture)?).await?;
+    // Spinners and their styling only on a terminal, and never when NO_COLOR asks for plain
+    // output (https://no-color.org) or the terminal cannot show them.
+    let plain_wanted = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || std::env::var("TERM").as_deref() == Ok("dumb");
     let mode = if json {
         Mode::Json
-    } else if console.stdout_is_terminal {
+    } else if console.stdout_is_terminal && !plain_wanted {
         Mode::Bars
     } else {
         Mode::Plain
@@ -93,7 +102,8 @@ async fn session(
         services.cfn.clone(),
         progress.clone(),
         services.engine_options.clone(),
-    );
+    )
+    .with_diagnostics(services.diagnostics.clone());
     Ok(Session {
         config,
         architecture,
@@ -125,6 +135,23 @@ async fn application_inputs(
         .find_map(|d| image::deployed_image(&d.parameters));
     let image = image::choose(s.services.images.as_ref(), deployed, update_image).await?;
     Ok((Some(build), Some(image)))
+}
+
+/// Where the evidence of a failed deploy is: the architecture fixes every physical name.
+fn watched(architecture: &Architecture) -> Result<Watched> {
+    let naming = Naming::new(&architecture.settings.environment);
+    Ok(Watched {
+        application: Some(ApplicationResources {
+            stack: crate::specs::role_name(architecture, StackRole::Application)?,
+            group: naming.auto_scaling_group(),
+            load_balancer: naming.load_balancer(),
+            boot_log_group: naming.log_group("boot"),
+        }),
+        database: Some(DatabaseResources {
+            stack: crate::specs::role_name(architecture, StackRole::Database)?,
+            instance: naming.database_instance(),
+        }),
+    })
 }
 
 /// An engine error as an error whose message is the readable failure report.
