@@ -1,7 +1,10 @@
-//! The release binaries the system tests run, as they ship: `scripts/test` builds them (`cargo
-//! build --release --bins`) before the tests. A test run by hand after a source change would
-//! test an old build, so a binary older than any source it is built from fails the test,
-//! saying how to rebuild.
+//! The binaries the system tests run. The app is run as it ships, from its release build
+//! (`scripts/test` builds it before the tests). The deployer is run as built in the profile of
+//! the tests themselves (`target/debug/` under `cargo test`): `cargo test --workspace` builds it
+//! for the CLI's own tests, and its release build would cost a full optimised build of every AWS
+//! SDK for no difference in behaviour. A test run by hand after a source change could run an
+//! old build, so a binary older than any source it is built from fails the test, saying how to
+//! rebuild.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -11,58 +14,79 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The workspace's `target/release/` (or `CARGO_TARGET_DIR`'s).
-fn release_dir() -> PathBuf {
+/// The workspace's `target/PROFILE/` (or `CARGO_TARGET_DIR`'s).
+fn profile_dir(profile: &str) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("release"),
-        _ => workspace().join("target/release"),
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join(profile),
+        _ => workspace().join("target").join(profile),
     }
 }
+
+/// The profile these tests were built in: `debug` under `cargo test`, `release` under
+/// `cargo test --release`.
+const TEST_PROFILE: &str = if cfg!(debug_assertions) {
+    "debug"
+} else {
+    "release"
+};
 
 /// The application's release build: `TECHCHALLENGE_APP_BINARY`, else
 /// `target/release/TechChallengeApp`; `None` (see [`crate::services::unavailable`]) when absent.
 pub fn app_binary() -> Option<PathBuf> {
     match std::env::var_os("TECHCHALLENGE_APP_BINARY") {
-        Some(p) if !p.is_empty() => existing(PathBuf::from(p), "techchallenge-app"),
+        Some(p) if !p.is_empty() => existing(PathBuf::from(p), "techchallenge-app", "--release"),
         _ => fresh(
-            release_dir().join("TechChallengeApp"),
+            profile_dir("release").join("TechChallengeApp"),
             "techchallenge-app",
+            "--release",
             &["app"],
         ),
     }
 }
 
-/// The deployer's release build, `target/release/techchallenge`.
+/// The deployer built in the tests' own profile: `target/debug/techchallenge` under `cargo test`.
 pub fn deployer_binary() -> Option<PathBuf> {
     fresh(
-        release_dir().join("techchallenge"),
+        profile_dir(TEST_PROFILE).join("techchallenge"),
         "techchallenge-cli",
-        &["cli", "deploy", "artifact", "stacks", "cfn-template"],
+        if TEST_PROFILE == "release" {
+            "--release"
+        } else {
+            ""
+        },
+        &[
+            "cli",
+            "deploy",
+            "artifact",
+            "fleet",
+            "stacks",
+            "cfn-template",
+        ],
     )
 }
 
 /// `path` if it exists, else `None` after [`crate::services::unavailable`].
-fn existing(path: PathBuf, package: &str) -> Option<PathBuf> {
+fn existing(path: PathBuf, package: &str, profile_flag: &str) -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
     crate::services::unavailable(&format!(
-        "{} is not built (cargo build --release -p {package})",
+        "{} is not built (cargo build {profile_flag} -p {package})",
         path.display()
     ));
     None
 }
 
 /// [`existing`], and not older than the sources of the `crates` it is built from (panics if it is).
-fn fresh(path: PathBuf, package: &str, crates: &[&str]) -> Option<PathBuf> {
-    let path = existing(path, package)?;
+fn fresh(path: PathBuf, package: &str, profile_flag: &str, crates: &[&str]) -> Option<PathBuf> {
+    let path = existing(path, package, profile_flag)?;
     let built = modified(&path);
     let newer = crates
         .iter()
         .find_map(|c| newest_source(&workspace().join("crates").join(c), built));
     if let Some(newer) = newer {
         panic!(
-            "{} is older than {}: rebuild it with `cargo build --release -p {package}` (scripts/test does)",
+            "{} is older than {}: rebuild it with `cargo build {profile_flag} -p {package}` (scripts/test does)",
             path.display(),
             newer.display()
         );

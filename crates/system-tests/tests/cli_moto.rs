@@ -5,8 +5,8 @@
 //! uploads nothing; a changed instance count updates in place; a changed build is uploaded under
 //! a new key and gives a new launch template version; `status` and `outputs` report it all.
 //! One test function: moto is shared state, reset at the start. Without moto it is skipped with
-//! a note, unless `TESTS_REQUIRE_SERVICES=1`. It runs the release build of `techchallenge`
-//! (`scripts/test` builds it first), as a user would.
+//! a note, unless `TESTS_REQUIRE_SERVICES=1`. It runs the `techchallenge` binary as a user
+//! would, the build `cargo test` makes of it alongside this test (see `builds`).
 //!
 //! The build is a small generated file, not the real app: what boots on the instances is tested
 //! by the boot-script tests; here only its upload and the key the instances are told matter.
@@ -22,7 +22,7 @@ use techchallenge_system_tests::{builds, moto};
 const ENV: &str = "e2e";
 
 fn techchallenge(url: &str, args: &[&str]) -> Output {
-    let deployer = builds::deployer_binary().expect("the deployer's release build");
+    let deployer = builds::deployer_binary().expect("the deployer's build");
     let out = Command::new(deployer)
         .args(args)
         .args(["--env", ENV, "--region", "us-east-1", "--endpoint-url", url])
@@ -80,6 +80,8 @@ struct Aws {
     asg: aws_sdk_autoscaling::Client,
     iam: aws_sdk_iam::Client,
     s3: aws_sdk_s3::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    config: aws_config::SdkConfig,
 }
 
 impl Aws {
@@ -96,7 +98,38 @@ impl Aws {
             asg: aws_sdk_autoscaling::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            config: config.clone(),
         }
+    }
+
+    /// Writes `lines` to a log stream (created if new), each at its timestamp.
+    async fn write_log(&self, group: &str, stream: &str, lines: &[(i64, &str)]) {
+        let _ = self
+            .logs
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send()
+            .await;
+        let events = lines
+            .iter()
+            .map(|(t, m)| {
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(*t)
+                    .message(*m)
+                    .build()
+                    .expect("log event")
+            })
+            .collect::<Vec<_>>();
+        self.logs
+            .put_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .set_log_events(Some(events))
+            .send()
+            .await
+            .expect("put log events");
     }
 
     /// Logical id → physical id of a stack's resources.
@@ -453,6 +486,9 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
         .expect("role policies");
     assert_eq!(policies.policy_names(), ["application"]);
 
+    logs_instances_and_diagnostics(&aws, &url, group.instances()[0].instance_id().expect("id"))
+        .await;
+
     // A second deploy: a no-op success that uploads nothing.
     let out = deploy(&url, &v1, &[]);
     assert!(out.contains("No changes"), "{out}");
@@ -563,4 +599,170 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
         "{stderr}"
     );
     assert_eq!(aws.keys(&bucket).await.len(), 2, "nothing emptied");
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// The application stack's log groups, `logs` (with --since, --boot, --instance, --follow),
+/// `instances`, and the diagnostics a failure would print, against what moto runs. The
+/// instances' writing is played by the test (moto runs no UserData and no CloudWatch agent).
+async fn logs_instances_and_diagnostics(aws: &Aws, url: &str, instance: &str) {
+    let app_group = format!("/techchallenge/{ENV}/app");
+    let boot_group = format!("/techchallenge/{ENV}/boot");
+    let groups = aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/techchallenge/{ENV}/"))
+        .send()
+        .await
+        .expect("log groups");
+    let mut retention: Vec<(String, Option<i32>)> = groups
+        .log_groups()
+        .iter()
+        .map(|g| {
+            (
+                g.log_group_name().unwrap_or_default().to_owned(),
+                g.retention_in_days(),
+            )
+        })
+        .collect();
+    retention.sort();
+    assert_eq!(
+        retention,
+        [
+            (app_group.clone(), Some(30)),
+            (boot_group.clone(), Some(30))
+        ],
+        "the application stack owns both groups, kept 30 days"
+    );
+
+    let now = now_ms();
+    aws.write_log(
+        &app_group,
+        instance,
+        &[
+            (now - 7_200_000, "two hours ago"),
+            (now - 60_000, "listening"),
+        ],
+    )
+    .await;
+    aws.write_log(
+        &app_group,
+        "i-0other",
+        &[(now - 30_000, "the other instance")],
+    )
+    .await;
+    aws.write_log(
+        &boot_group,
+        instance,
+        &[(now - 120_000, "techchallenge boot: starting")],
+    )
+    .await;
+    let text = ok(&techchallenge(url, &["logs"]));
+    assert!(!text.contains("two hours ago"), "{text}");
+    let mine = text
+        .find(&format!("{instance}  listening"))
+        .expect("this instance's line");
+    let other = text
+        .find("i-0other  the other instance")
+        .expect("the other's line");
+    assert!(mine < other, "newest last: {text}");
+    assert!(ok(&techchallenge(url, &["logs", "--since", "3h"])).contains("two hours ago"));
+    let only = ok(&techchallenge(url, &["logs", "--instance", instance]));
+    assert!(!only.contains("i-0other"), "{only}");
+    let boot = ok(&techchallenge(url, &["logs", "--boot"]));
+    assert!(boot.contains("techchallenge boot: starting"), "{boot}");
+
+    // --follow prints a line written while it runs.
+    let deployer = builds::deployer_binary().expect("the deployer's build");
+    let mut follow = Command::new(deployer)
+        .args([
+            "logs",
+            "--follow",
+            "--env",
+            ENV,
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            url,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("follow");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    aws.write_log(
+        &app_group,
+        instance,
+        &[(now_ms(), "written while following")],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let _ = Command::new("kill")
+        .args(["-INT", &follow.id().to_string()])
+        .status();
+    let mut followed = String::new();
+    if let Some(mut out) = follow.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut out, &mut followed);
+    }
+    let status = follow.wait().expect("follow ends");
+    assert!(followed.contains("written while following"), "{followed}");
+    assert!(status.success(), "Ctrl-C ends --follow: {status:?}");
+
+    // instances: the group's instances as EC2 and Auto Scaling see them.
+    let listed = ok(&techchallenge(url, &["instances"]));
+    assert!(
+        listed.contains(instance) && listed.contains("InService"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("aws ssm start-session --target i-"),
+        "{listed}"
+    );
+
+    // The evidence a failed deploy would print, read from moto's real objects.
+    use techchallenge_deploy::{Diagnostics, Finding, StackName, Timestamp};
+    let naming = techchallenge_stacks::Naming::new(ENV);
+    let app = StackName::new(format!("techchallenge-{ENV}-application")).expect("name");
+    let diagnostics = techchallenge_fleet::FleetDiagnostics::from_config(
+        &aws.config,
+        techchallenge_fleet::Watched {
+            application: Some(techchallenge_fleet::ApplicationResources {
+                stack: app.clone(),
+                group: naming.auto_scaling_group(),
+                load_balancer: naming.load_balancer(),
+                boot_log_group: naming.log_group("boot"),
+            }),
+            database: None,
+        },
+    );
+    let findings = diagnostics
+        .explain(&app, &Timestamp::from_epoch_millis(now - 600_000))
+        .await;
+    assert!(
+        findings
+            .iter()
+            .any(|f| matches!(f, Finding::BootLog { instance_id, lines }
+            if instance_id == instance && lines.iter().any(|l| l.contains("starting")))),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.iter().any(
+            |f| matches!(f, Finding::TargetHealth { instance_id, .. } if instance_id == instance)
+        ),
+        "{findings:#?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| matches!(f, Finding::Unavailable { what, .. } if !what.contains("boot log"))),
+        "every service answered: {findings:#?}"
+    );
 }
