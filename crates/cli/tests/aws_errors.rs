@@ -31,6 +31,18 @@ fn status(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("run techchallenge: {e}"))
 }
 
+/// `status` with keys and a region, against the endpoint at `url`: exit 1 and a readable stderr.
+fn failing_status_at(home: &Path, url: &str) -> String {
+    let out = status(
+        home,
+        &KEYS,
+        &["--region", "us-east-1", "--endpoint-url", url],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_readable(&out);
+    stderr(&out)
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -117,16 +129,9 @@ fn an_unreachable_endpoint_says_so() {
         .map(|a| a.port())
         .expect("port");
     let url = format!("http://127.0.0.1:{port}");
-    let out = status(
-        home.path(),
-        &KEYS,
-        &["--region", "us-east-1", "--endpoint-url", &url],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let e = stderr(&out);
+    let e = failing_status_at(home.path(), &url);
     assert!(e.contains("could not reach AWS"), "{e}");
     assert!(e.contains("Connection refused"), "{e}");
-    assert_readable(&out);
 }
 
 /// Serves one CloudFormation error (the query protocol's XML) to every request.
@@ -159,20 +164,13 @@ fn aws_refusing_the_request_names_the_action_and_what_to_do() {
         "AccessDenied",
         "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/techchallenge-dev-network/* because no identity-based policy allows the cloudformation:DescribeStacks action",
     );
-    let out = status(
-        home.path(),
-        &KEYS,
-        &["--region", "us-east-1", "--endpoint-url", &url],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let e = stderr(&out);
+    let e = failing_status_at(home.path(), &url);
     assert!(e.contains("AWS refused the request"), "{e}");
     assert!(
         e.contains("not authorized to perform: cloudformation:DescribeStacks"),
         "{e}"
     );
     assert!(e.contains("--profile"), "{e}");
-    assert_readable(&out);
 
     for (status_line, code, message, expected) in [
         (
@@ -188,15 +186,8 @@ fn aws_refusing_the_request_names_the_action_and_what_to_do() {
             "AWS does not accept these credentials",
         ),
     ] {
-        let url = refusing_endpoint(status_line, code, message);
-        let out = status(
-            home.path(),
-            &KEYS,
-            &["--region", "us-east-1", "--endpoint-url", &url],
-        );
-        assert_eq!(out.status.code(), Some(1));
-        assert!(stderr(&out).contains(expected), "{code}: {}", stderr(&out));
-        assert_readable(&out);
+        let e = failing_status_at(home.path(), &refusing_endpoint(status_line, code, message));
+        assert!(e.contains(expected), "{code}: {e}");
     }
 }
 
