@@ -92,10 +92,9 @@ where
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
     ) {
         ApiError::AccessDenied { message }
-    } else if matches!(
-        code.as_str(),
-        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired"
-    ) {
+    } else if matches!(code.as_str(), "ExpiredToken" | "ExpiredTokenException") {
+        // Not `RequestExpired`: that is the request's timestamp (a clock off by minutes), not
+        // the credentials; AWS's own message, shown as it is, says so.
         ApiError::Expired { message }
     } else if matches!(
         code.as_str(),

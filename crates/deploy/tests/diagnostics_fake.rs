@@ -12,7 +12,8 @@ use std::time::Duration;
 use common::{Setup, application, create, deploy_err, network_and_database, options, setup_with};
 use techchallenge_deploy::fake::{FakeDiagnostics, Script};
 use techchallenge_deploy::{
-    DeployOptions, EngineOptions, Error, Event, Finding, LaunchFailure, Method, Outcome, StackSpec,
+    ApiError, DeployOptions, EngineOptions, Error, Event, Finding, LaunchFailure, Method, Outcome,
+    StackSpec,
 };
 
 /// The engine of `setup` with scripted diagnostics, asked about launches every second.
@@ -234,6 +235,42 @@ async fn a_hopeless_launch_cancels_an_update_and_the_stack_rolls_back() {
     let reported = first(&events, |e| matches!(e, Event::LaunchFailed { .. }));
     let cancelling = first(&events, |e| matches!(e, Event::Cancelling { .. }));
     assert!(reported < cancelling, "said so before cancelling");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_refused_because_the_update_moved_on_leaves_the_wait_to_report_the_end() {
+    let (s, diagnostics) = with_diagnostics();
+    let plan = slow_update(
+        &s,
+        &diagnostics,
+        20,
+        launch(
+            "act-3",
+            "The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI.",
+            true,
+        ),
+    )
+    .await;
+    // CloudFormation's answer when the update has already left UPDATE_IN_PROGRESS.
+    s.fake.fail_next(
+        "CancelUpdateStack",
+        1,
+        ApiError::Service {
+            code: "ValidationError".to_owned(),
+            message: "CancelUpdateStack cannot be called from current stack status".to_owned(),
+        },
+    );
+    let report = s
+        .engine
+        .deploy(&plan, DeployOptions::default())
+        .await
+        .expect("the update ended well after all, and the report says so");
+    assert_eq!(report.stacks[0].outcome, Outcome::Updated);
+    assert_eq!(
+        s.fake.calls_of("CancelUpdateStack"),
+        ["CancelUpdateStack app"],
+        "tried once, not again at every watch"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -169,6 +169,8 @@ impl Engine {
         let mut armed = token.is_none();
         let mut unarmed_polls = 0;
         let mut last_watch = started;
+        // Launch watching stops once it has acted (cancelled) or could no longer act.
+        let mut watching = true;
         loop {
             // Events before status: an event of ours means the status read next reflects our operation.
             armed |= self.drain_events(stack, token, &mut tracker).await?;
@@ -209,6 +211,7 @@ impl Engine {
             }
             let running = description.as_ref().map(|d| d.status.as_str());
             if token.is_some()
+                && watching
                 && matches!(running, Some("CREATE_IN_PROGRESS" | "UPDATE_IN_PROGRESS"))
                 && last_watch.elapsed() >= self.options.watch_interval
             {
@@ -232,12 +235,26 @@ impl Engine {
                         stack: stack.clone(),
                         reason: hopeless.reason.clone(),
                     });
-                    self.call(stack, "CancelUpdateStack", || {
-                        self.cfn.cancel_update_stack(stack)
-                    })
-                    .await?;
-                    tracker.cancelled_for = Some(hopeless);
-                    token = None;
+                    watching = false;
+                    match self
+                        .call(stack, "CancelUpdateStack", || {
+                            self.cfn.cancel_update_stack(stack)
+                        })
+                        .await
+                    {
+                        Ok(()) => {
+                            tracker.cancelled_for = Some(hopeless);
+                            token = None;
+                        }
+                        // Too late (the update already completed or is rolling back for
+                        // another failure) or not allowed: the wait goes on, and its end
+                        // reports what really happened.
+                        Err(e) => tracing::warn!(
+                            stack = %stack,
+                            error = %e,
+                            "could not cancel the update; waiting for it to end"
+                        ),
+                    }
                 }
             }
             if started.elapsed() >= self.options.timeout {
@@ -328,11 +345,19 @@ pub(crate) fn failed(stack: &StackName, settled: Settled) -> Error {
         .as_ref()
         .map_or_else(|| StackStatus::new("DELETE_COMPLETE"), |d| d.status.clone());
     if let Some(failure) = settled.cancelled_for {
+        let next_step = if status.as_str() == "UPDATE_ROLLBACK_COMPLETE" {
+            format!(
+                "the update was cancelled and {stack} is back at its previous version ({status}); fix the cause and deploy again"
+            )
+        } else {
+            format!(
+                "the update was cancelled, but its rollback ended in {status}: {}",
+                next_step(stack, &status)
+            )
+        };
         return Error::LaunchImpossible {
             stack: stack.clone(),
-            next_step: format!(
-                "the update was cancelled and {stack} is back at its previous version ({status}); fix the cause and deploy again"
-            ),
+            next_step,
             failure: Box::new(failure),
             cancelled: true,
             status,
