@@ -238,13 +238,18 @@ impl FleetDiagnostics {
             }
             Err(e) => out.push(unavailable("the auto scaling group's activities", &e)),
         }
+        let launched_count = instances.len();
         match self.instances(&app.group).await {
             Ok(now) => instances.extend(now),
             Err(e) => out.push(unavailable("the auto scaling group's instances", &e)),
         }
+        // The instances launched since the operation began, newest first (they are the ones a
+        // failure is about), then the group's members not among them (in a rolling update the
+        // old, healthy instances come last).
+        instances[..launched_count].reverse();
         let mut seen = std::collections::HashSet::new();
         instances.retain(|i| seen.insert(i.clone()));
-        for instance in instances.iter().rev().take(BOOT_LOGS) {
+        for instance in instances.iter().take(BOOT_LOGS) {
             match self.boot_log(&app.boot_log_group, instance).await {
                 Ok(lines) if lines.is_empty() => out.push(Finding::Unavailable {
                     what: format!("{instance}'s boot log"),

@@ -42,23 +42,24 @@ const HOPELESS: &[Hopeless] = &[
         advice: "ask AWS for a higher EC2 vCPU quota (Service Quotas), or use fewer or smaller instances",
     },
     Hopeless {
-        markers: &[
-            "InvalidParameterValue",
-            "InvalidParameterCombination",
-            "Invalid IamInstanceProfile",
-            "is not authorized to perform",
-        ],
+        markers: &["InvalidParameterValue", "InvalidParameterCombination"],
         advice: "the launch template is refused as written; check the stack's parameters and the reason above, then deploy again",
     },
 ];
 
 /// Markers of failures AWS retries by itself: never hopeless, whatever else the message says.
+/// The IAM ones are there because an instance profile created moments earlier in the same stack
+/// is refused until IAM has propagated it, and the group's retries then succeed; a lasting IAM
+/// problem shows as the signal timeout, with these activities in the report.
 const TRANSIENT: &[&str] = &[
     "InsufficientInstanceCapacity",
     "do not have sufficient",
     "RequestLimitExceeded",
     "InternalError",
     "Server.",
+    "iamInstanceProfile",
+    "Invalid IamInstanceProfile",
+    "is not authorized to perform",
 ];
 
 /// For a failed launch's status message: `Some(advice)` when waiting cannot fix it.
@@ -88,7 +89,6 @@ mod tests {
             "The requested configuration is currently not supported. Please check the documentation for supported configurations. Launching EC2 instance failed.",
             "You have requested more vCPU capacity than your current vCPU limit of 32 allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit. Launching EC2 instance failed.",
             "The image id '[ami-0123456789abcdef0]' does not exist. Launching EC2 instance failed.",
-            "Value (techchallenge-dev-app) for parameter iamInstanceProfile.name is invalid. Invalid IamInstanceProfile name. Launching EC2 instance failed.",
         ] {
             assert!(hopeless(message).is_some(), "{message}");
         }
@@ -101,6 +101,9 @@ mod tests {
             "InsufficientInstanceCapacity: We currently do not have sufficient capacity. Unsupported",
             "Request limit exceeded. RequestLimitExceeded. Launching EC2 instance failed.",
             "An internal error has occurred. Launching EC2 instance failed.",
+            // A profile created in the same stack, not yet propagated by IAM: the retries succeed.
+            "Value (techchallenge-dev-app) for parameter iamInstanceProfile.name is invalid. Invalid IamInstanceProfile name. Launching EC2 instance failed.",
+            "Value (techchallenge-dev-app) for parameter iamInstanceProfile.name is invalid. InvalidParameterValue. Launching EC2 instance failed.",
         ] {
             assert_eq!(hopeless(message), None, "{message}");
         }

@@ -24,8 +24,9 @@ pub struct LogEvent {
 #[async_trait]
 pub trait LogSource: Send + Sync {
     /// The events of `group` at or after `since` (milliseconds since the epoch), of the streams
-    /// in `streams` (every stream when empty), oldest first; `None` when the group does not
-    /// exist (the stack that owns it is not deployed).
+    /// in `streams` (every stream when empty; a named stream that does not exist has none),
+    /// oldest first; `None` when the group does not exist (the stack that owns it is not
+    /// deployed).
     async fn events(
         &self,
         group: &str,
@@ -43,9 +44,12 @@ pub struct CloudWatchLogs {
 impl CloudWatchLogs {
     /// A reader for a loaded SDK configuration.
     pub fn from_config(config: &aws_types::SdkConfig) -> Self {
-        Self {
-            client: aws_sdk_cloudwatchlogs::Client::new(config),
-        }
+        Self::new(aws_sdk_cloudwatchlogs::Client::new(config))
+    }
+
+    /// A reader over this client.
+    pub fn new(client: aws_sdk_cloudwatchlogs::Client) -> Self {
+        Self { client }
     }
 }
 
@@ -75,7 +79,8 @@ impl LogSource for CloudWatchLogs {
                     if e.as_service_error()
                         .is_some_and(|s| s.is_resource_not_found_exception()) =>
                 {
-                    return Ok(None);
+                    let message = e.as_service_error().and_then(|s| s.meta().message());
+                    return Ok(stream_missing(streams, message).then(Vec::new));
                 }
                 Err(e) => {
                     return Err(FleetError::from_sdk(
@@ -101,5 +106,29 @@ impl LogSource for CloudWatchLogs {
         }
         out.sort_by(|a, b| (a.timestamp, &a.id).cmp(&(b.timestamp, &b.id)));
         Ok(Some(out))
+    }
+}
+
+/// Whether FilterLogEvents' `ResourceNotFoundException` is about a named stream, not the group.
+/// AWS answers the same exception for a named stream that does not exist ("The specified log
+/// stream does not exist."): an instance that has not written yet, or a mistyped id. That is no
+/// lines, not a missing group.
+fn stream_missing(streams: &[String], message: Option<&str>) -> bool {
+    !streams.is_empty() && message.is_some_and(|m| m.contains("log stream"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stream_missing;
+
+    #[test]
+    fn a_missing_named_stream_is_told_from_a_missing_group() {
+        let named = ["i-0notyet".to_owned()];
+        let stream = Some("The specified log stream does not exist.");
+        let group = Some("The specified log group does not exist.");
+        assert!(stream_missing(&named, stream));
+        assert!(!stream_missing(&named, group));
+        assert!(!stream_missing(&[], stream), "no stream was named");
+        assert!(!stream_missing(&named, None));
     }
 }
