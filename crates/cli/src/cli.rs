@@ -203,7 +203,8 @@ pub struct InstancesArgs {
 
 /// `10m` → 10 minutes: a whole number and one of `s`, `m`, `h`, `d`.
 fn parse_age(text: &str) -> Result<std::time::Duration, String> {
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let unit_at = text.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = text.split_at(unit_at);
     let seconds = match unit {
         "s" => 1,
         "m" => 60,
@@ -211,8 +212,12 @@ fn parse_age(text: &str) -> Result<std::time::Duration, String> {
         "d" => 86400,
         _ => 0,
     };
-    match number.parse::<u64>() {
-        Ok(n) if seconds > 0 => Ok(std::time::Duration::from_secs(n * seconds)),
+    match number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(seconds))
+    {
+        Some(age) if seconds > 0 => Ok(std::time::Duration::from_secs(age)),
         _ => Err(format!(
             "`{text}` is not an age: use a whole number and s, m, h or d, e.g. 30s, 10m, 2h, 1d"
         )),

@@ -244,9 +244,12 @@ async fn logs_prints_every_instances_lines_filtered_by_age_kind_and_instance() {
     assert_eq!(line["instance_id"], "i-0bbb");
     assert_eq!(line["message"], "half a minute ago on b");
 
-    let (code, out) = w.run(&["logs", "--since", "ten"], "", false).await;
-    assert_eq!(code, 2);
-    assert!(out.stderr().contains("is not an age"), "{}", out.stderr());
+    // Not a number, a unit of more than one byte, an age that overflows: a usage error each.
+    for age in ["ten", "10é", "5µ", "99999999999999999d", "m", ""] {
+        let (code, out) = w.run(&["logs", "--since", age], "", false).await;
+        assert_eq!(code, 2, "{age}");
+        assert!(out.stderr().contains("is not an age"), "{}", out.stderr());
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -260,13 +263,17 @@ async fn logs_follow_prints_lines_written_while_it_runs_until_ctrl_c() {
         tokio::time::sleep(Duration::from_secs(5)).await;
         logs.write(APP_LOGS, "i-0aaa", now_ms(), "written while following");
         tokio::time::sleep(Duration::from_secs(2)).await;
+        // Another instance's agent sends a line written before the newest one printed.
+        logs.write(APP_LOGS, "i-0bbb", now_ms() - 3000, "arrived late");
+        tokio::time::sleep(Duration::from_secs(2)).await;
         interrupt.notify_one();
     });
     let code = w.run_with(&["logs", "--follow"], &console).await;
     assert_eq!(code, 0);
     let text = out.stdout();
-    assert_eq!(text.matches("before").count(), 1, "each line once: {text}");
-    assert!(text.contains("written while following"), "{text}");
+    for line in ["before", "written while following", "arrived late"] {
+        assert_eq!(text.matches(line).count(), 1, "{line} once: {text}");
+    }
 }
 
 #[tokio::test(start_paused = true)]

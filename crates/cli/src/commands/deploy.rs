@@ -12,7 +12,7 @@ use techchallenge_artifact::{self as artifact, Artifact, ArtifactStore, Upload};
 use techchallenge_deploy::{DeployOptions, Engine, HookError, StackHook, StackName, StackOutput};
 use techchallenge_stacks::{Export, StackRole};
 
-use super::{Session, application_inputs, engine_error, method, roles, session, until_interrupted};
+use super::{Prepared, Session, engine_error, method, prepare, session, until_interrupted};
 use crate::cli::{DeployArgs, GlobalArgs};
 use crate::console::Console;
 use crate::image::ImageChoice;
@@ -112,14 +112,11 @@ pub async fn run(
     backend: Backend,
 ) -> Result<u8> {
     let s = session(global, console, backend, args.json).await?;
-    let roles = roles(args.stack);
-    let (build, image) = application_inputs(&s, &roles, args.update_image).await?;
-    let artifact = build.map(|b| b.artifact);
-    let inputs = specs::AppInputs {
-        artifact: artifact.as_ref(),
-        image: image.as_ref().map(ImageChoice::parameter),
-    };
-    let specs = specs::specs(&s.architecture, &roles, &inputs)?;
+    let Prepared {
+        artifact,
+        image,
+        specs,
+    } = prepare(&s, args.stack, args.update_image).await?;
     let hook = Arc::new(UploadHook {
         artifacts_stack: specs::role_name(&s.architecture, StackRole::Artifacts)?,
         artifact,

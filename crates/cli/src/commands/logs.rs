@@ -2,7 +2,7 @@
 //! from every instance, oldest first, from CloudWatch Logs, so terminated instances' lines are
 //! there too. `--follow` keeps asking every second and prints what is new until Ctrl-C.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -18,6 +18,11 @@ use crate::{Backend, view};
 /// How often `--follow` asks for new lines.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 
+/// How far behind the newest line `--follow` asks again. A line's timestamp is when it was
+/// written, not when it arrived: the agents send in batches every few seconds, so one instance's
+/// older line can arrive after another's newer one. Lines already printed are recognised by id.
+const ARRIVE_LATE_BY_MS: i64 = 60_000;
+
 /// Prints the logs.
 pub async fn run(
     global: &GlobalArgs,
@@ -28,15 +33,17 @@ pub async fn run(
     let s = session(global, console, backend, args.json).await?;
     let naming = Naming::new(&s.architecture.settings.environment);
     let group = naming.log_group(if args.boot { "boot" } else { "app" });
-    let now = epoch_millis();
-    let mut since = now - i64::try_from(args.since.as_millis()).unwrap_or(i64::MAX);
-    let mut seen: HashSet<String> = HashSet::new();
+    let start = epoch_millis() - i64::try_from(args.since.as_millis()).unwrap_or(i64::MAX);
+    let mut newest = start;
+    // Printed lines by id, with their timestamps (forgotten once older than the window asked).
+    let mut seen: HashMap<String, i64> = HashMap::new();
     let mut printed = 0usize;
     loop {
+        let from = start.max(newest - ARRIVE_LATE_BY_MS);
         let events = s
             .services
             .logs
-            .events(&group, &args.instance, since)
+            .events(&group, &args.instance, from)
             .await
             .with_context(|| format!("reading {group}"))?;
         let Some(events) = events else {
@@ -45,10 +52,14 @@ pub async fn run(
             ));
             return Ok(1);
         };
-        for event in events.iter().filter(|e| seen.insert(e.id.clone())) {
-            print(console, args.json, event);
+        seen.retain(|_, timestamp| *timestamp >= from);
+        for event in events {
+            if seen.insert(event.id.clone(), event.timestamp).is_some() {
+                continue;
+            }
+            print(console, args.json, &event);
             printed += 1;
-            since = since.max(event.timestamp);
+            newest = newest.max(event.timestamp);
         }
         if !args.follow {
             break;

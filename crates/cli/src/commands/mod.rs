@@ -14,7 +14,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Result;
-use techchallenge_deploy::Engine;
+use techchallenge_artifact::Artifact;
+use techchallenge_deploy::{Engine, StackSpec};
 use techchallenge_fleet::{ApplicationResources, DatabaseResources, Watched};
 use techchallenge_stacks::{Architecture, Naming, StackRole};
 
@@ -113,28 +114,43 @@ async fn session(
     })
 }
 
-/// What a plan or deploy of `roles` decides for the application stack: the build (found,
-/// checked, hashed) and the image. Both `None` when the application is not among `roles`.
-async fn application_inputs(
-    s: &Session,
-    roles: &[StackRole],
-    update_image: bool,
-) -> Result<(Option<crate::app_build::AppBuild>, Option<ImageChoice>)> {
-    if !roles.contains(&StackRole::Application) {
-        return Ok((None, None));
-    }
-    let build = crate::app_build::resolve(s.config.app_binary.as_deref()).await?;
-    let stack = crate::specs::role_name(&s.architecture, StackRole::Application)?;
-    let deployed = s
-        .engine
-        .status(std::slice::from_ref(&stack))
-        .await
-        .map_err(engine_error)?
-        .into_iter()
-        .filter_map(|state| state.description)
-        .find_map(|d| image::deployed_image(&d.parameters));
-    let image = image::choose(s.services.images.as_ref(), deployed, update_image).await?;
-    Ok((Some(build), Some(image)))
+/// What `plan` and `deploy` both start from: the specs of the selected stacks and, when the
+/// application stack is among them, the build (found, checked, hashed) and the image its
+/// parameters name.
+struct Prepared {
+    artifact: Option<Artifact>,
+    image: Option<ImageChoice>,
+    specs: Vec<StackSpec>,
+}
+
+async fn prepare(s: &Session, selection: StackSelection, update_image: bool) -> Result<Prepared> {
+    let roles = roles(selection);
+    let (artifact, image) = if roles.contains(&StackRole::Application) {
+        let build = crate::app_build::resolve(s.config.app_binary.as_deref()).await?;
+        let stack = crate::specs::role_name(&s.architecture, StackRole::Application)?;
+        let deployed = s
+            .engine
+            .status(std::slice::from_ref(&stack))
+            .await
+            .map_err(engine_error)?
+            .into_iter()
+            .filter_map(|state| state.description)
+            .find_map(|d| image::deployed_image(&d.parameters));
+        let image = image::choose(s.services.images.as_ref(), deployed, update_image).await?;
+        (Some(build.artifact), Some(image))
+    } else {
+        (None, None)
+    };
+    let inputs = crate::specs::AppInputs {
+        artifact: artifact.as_ref(),
+        image: image.as_ref().map(ImageChoice::parameter),
+    };
+    let specs = crate::specs::specs(&s.architecture, &roles, &inputs)?;
+    Ok(Prepared {
+        artifact,
+        image,
+        specs,
+    })
 }
 
 /// Where the evidence of a failed deploy is: the architecture fixes every physical name.

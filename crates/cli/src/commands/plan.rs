@@ -5,12 +5,12 @@
 
 use anyhow::Result;
 
-use super::{application_inputs, engine_error, method, roles, session, until_interrupted};
+use super::{Prepared, engine_error, method, prepare, session, until_interrupted};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::console::Console;
-use crate::image::{self, ImageChoice};
+use crate::image;
 use crate::json::PlanReport;
-use crate::{Backend, specs, view};
+use crate::{Backend, view};
 
 /// Plans the selected stacks and prints the plan.
 pub async fn run(
@@ -20,14 +20,12 @@ pub async fn run(
     backend: Backend,
 ) -> Result<u8> {
     let s = session(global, console, backend, args.json).await?;
-    let roles = roles(args.stack);
-    let (build, image) = application_inputs(&s, &roles, args.update_image).await?;
-    let artifact = build.as_ref().map(|b| &b.artifact);
-    let inputs = specs::AppInputs {
+    let Prepared {
         artifact,
-        image: image.as_ref().map(ImageChoice::parameter),
-    };
-    let specs = specs::specs(&s.architecture, &roles, &inputs)?;
+        image,
+        specs,
+    } = prepare(&s, args.stack, args.update_image).await?;
+    let artifact = artifact.as_ref();
     let plan = until_interrupted(console, async {
         s.engine
             .plan(&specs, method(args.method))
