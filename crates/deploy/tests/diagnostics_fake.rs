@@ -34,6 +34,9 @@ fn boot_log(instance: &str, last: &str) -> Finding {
     }
 }
 
+/// EC2's words for a launch no retry can fix.
+const ARCHITECTURE_MISMATCH: &str = "The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI.";
+
 fn launch(id: &str, reason: &str, hopeless: bool) -> LaunchFailure {
     LaunchFailure {
         activity_id: id.to_owned(),
@@ -203,11 +206,7 @@ async fn a_hopeless_launch_cancels_an_update_and_the_stack_rolls_back() {
         &s,
         &diagnostics,
         600,
-        launch(
-            "act-1",
-            "The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI.",
-            true,
-        ),
+        launch("act-1", ARCHITECTURE_MISMATCH, true),
     )
     .await;
     let err = s
@@ -244,11 +243,7 @@ async fn a_cancel_refused_because_the_update_moved_on_leaves_the_wait_to_report_
         &s,
         &diagnostics,
         20,
-        launch(
-            "act-3",
-            "The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI.",
-            true,
-        ),
+        launch("act-3", ARCHITECTURE_MISMATCH, true),
     )
     .await;
     // CloudFormation's answer when the update has already left UPDATE_IN_PROGRESS.

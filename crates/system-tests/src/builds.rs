@@ -34,11 +34,11 @@ const TEST_PROFILE: &str = if cfg!(debug_assertions) {
 /// `target/release/TechChallengeApp`; `None` (see [`crate::services::unavailable`]) when absent.
 pub fn app_binary() -> Option<PathBuf> {
     match std::env::var_os("TECHCHALLENGE_APP_BINARY") {
-        Some(p) if !p.is_empty() => existing(PathBuf::from(p), "techchallenge-app", "--release"),
+        Some(p) if !p.is_empty() => existing(PathBuf::from(p), "techchallenge-app", "release"),
         _ => fresh(
             profile_dir("release").join("TechChallengeApp"),
             "techchallenge-app",
-            "--release",
+            "release",
             &["app"],
         ),
     }
@@ -49,11 +49,7 @@ pub fn deployer_binary() -> Option<PathBuf> {
     fresh(
         profile_dir(TEST_PROFILE).join("techchallenge"),
         "techchallenge-cli",
-        if TEST_PROFILE == "release" {
-            "--release"
-        } else {
-            ""
-        },
+        TEST_PROFILE,
         &[
             "cli",
             "deploy",
@@ -66,29 +62,41 @@ pub fn deployer_binary() -> Option<PathBuf> {
 }
 
 /// `path` if it exists, else `None` after [`crate::services::unavailable`].
-fn existing(path: PathBuf, package: &str, profile_flag: &str) -> Option<PathBuf> {
+fn existing(path: PathBuf, package: &str, profile: &str) -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
     crate::services::unavailable(&format!(
-        "{} is not built (cargo build {profile_flag} -p {package})",
-        path.display()
+        "{} is not built ({})",
+        path.display(),
+        build_command(package, profile)
     ));
     None
 }
 
+/// The command that builds `package` in `profile` (`debug` or `release`).
+fn build_command(package: &str, profile: &str) -> String {
+    let flag = if profile == "release" {
+        " --release"
+    } else {
+        ""
+    };
+    format!("cargo build{flag} -p {package}")
+}
+
 /// [`existing`], and not older than the sources of the `crates` it is built from (panics if it is).
-fn fresh(path: PathBuf, package: &str, profile_flag: &str, crates: &[&str]) -> Option<PathBuf> {
-    let path = existing(path, package, profile_flag)?;
+fn fresh(path: PathBuf, package: &str, profile: &str, crates: &[&str]) -> Option<PathBuf> {
+    let path = existing(path, package, profile)?;
     let built = modified(&path);
     let newer = crates
         .iter()
         .find_map(|c| newest_source(&workspace().join("crates").join(c), built));
     if let Some(newer) = newer {
         panic!(
-            "{} is older than {}: rebuild it with `cargo build {profile_flag} -p {package}` (scripts/test does)",
+            "{} is older than {}: rebuild it with `{}` (scripts/test does)",
             path.display(),
-            newer.display()
+            newer.display(),
+            build_command(package, profile)
         );
     }
     Some(path)
