@@ -6,8 +6,10 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MOTO_PORT=${MOTO_PORT:-5000}
 if ! curl -sf -o /dev/null -X POST "http://127.0.0.1:${MOTO_PORT}/moto-api/reset"; then
   mkdir -p "$repo_root/target"
-  # Our launcher: moto plus the CloudFormation resource types it lacks (see the file).
-  "$repo_root/.venv/bin/python" "$repo_root/scripts/lib/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" >"$repo_root/target/moto.log" 2>&1 &
+  # Our launcher: moto plus the CloudFormation resource types it lacks (see the file). Its
+  # request recorder (off until a test starts it) writes under target/.
+  MOTO_RECORDER_FILEPATH="$repo_root/target/moto-recording.jsonl" \
+    "$repo_root/.venv/bin/python" "$repo_root/scripts/lib/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" >"$repo_root/target/moto.log" 2>&1 &
   MOTO_PID=$!
   export MOTO_PID
   for _ in $(seq 1 100); do

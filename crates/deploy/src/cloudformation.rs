@@ -81,6 +81,8 @@ pub struct StackDescription {
     pub outputs: Vec<StackOutput>,
     /// Parameter keys and values as deployed (`****` for NoEcho ones).
     pub parameters: Vec<(String, String)>,
+    /// The stack's tags as deployed.
+    pub tags: Vec<Tag>,
 }
 
 impl StackDescription {
@@ -374,6 +376,9 @@ pub trait CloudFormation: Send + Sync {
     ) -> Result<(), ApiError>;
     /// `DescribeStackEvents`, newest first (the first page is enough for polling).
     async fn describe_stack_events(&self, stack: &StackName) -> Result<Vec<StackEvent>, ApiError>;
+    /// `GetTemplate` (stage `Original`): the template body the stack was last deployed with, so
+    /// that a deploy with nothing to do needs no change set.
+    async fn get_template(&self, stack: &StackName) -> Result<String, ApiError>;
     /// `ListImports`: the stacks importing an export (empty when none does).
     async fn list_imports(&self, export: &ExportName) -> Result<Vec<StackName>, ApiError>;
 }

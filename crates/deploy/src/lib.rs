@@ -10,7 +10,7 @@
 //! `waiting`, `queries`), each an `impl Engine` block; the files beside it hold what they
 //! exchange: the trait and its types (`cloudformation`, `sdk`), what the caller hands in
 //! (`spec`, `hook`), what comes back (`plan`, `events`, `error`), and the rules the operations
-//! apply (`order`, `diff`, `data_loss`).
+//! apply (`order`, `diff`, `data_loss`, `unchanged`).
 //!
 //! # Call sequence: plan → show → confirm → execute
 //!
@@ -71,6 +71,7 @@ mod plan;
 mod sdk;
 mod spec;
 mod status;
+mod unchanged;
 
 pub use cloudformation::{
     ApiError, ChangeAction, ChangeSetDescription, ChangeSetKind, CloudFormation, PropertyChange,

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::cloudformation::{ChangeAction, PropertyChange, Replacement};
+use crate::cloudformation::{ChangeAction, PropertyChange, Replacement, StackOutput};
 use crate::names::{ChangeSetId, LogicalId, StackName};
 use crate::spec::StackSpec;
 use crate::status::StackStatus;
@@ -92,6 +92,10 @@ pub struct StackPlan {
     pub from_template: bool,
     /// Protected resources this plan replaces or deletes.
     pub risks: Vec<DataLossRisk>,
+    /// The stack's outputs when planned: what a deploy with no changes reports without asking
+    /// CloudFormation again.
+    #[serde(skip)]
+    pub outputs: Vec<StackOutput>,
 }
 
 impl StackPlan {

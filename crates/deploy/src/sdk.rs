@@ -16,7 +16,7 @@ use crate::cloudformation::{
     Timestamp,
 };
 use crate::names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
-use crate::spec::{Parameter, ParameterValue};
+use crate::spec::{Parameter, ParameterValue, Tag};
 use crate::status::{ResourceStatus, StackStatus};
 
 /// [`CloudFormation`] over the official SDK client.
@@ -234,6 +234,16 @@ pub(crate) fn stack(s: &sdk::Stack) -> Result<StackDescription, ApiError> {
                     p.parameter_key()?.to_owned(),
                     p.parameter_value().unwrap_or_default().to_owned(),
                 ))
+            })
+            .collect(),
+        tags: s
+            .tags()
+            .iter()
+            .filter_map(|t| {
+                Some(Tag {
+                    key: t.key()?.to_owned(),
+                    value: t.value().unwrap_or_default().to_owned(),
+                })
             })
             .collect(),
     })
@@ -534,6 +544,21 @@ impl CloudFormation for SdkCloudFormation {
             .await
             .map_err(classify)?;
         out.stack_events().iter().map(event).collect()
+    }
+
+    async fn get_template(&self, stack: &StackName) -> Result<String, ApiError> {
+        let out = self
+            .client
+            .get_template()
+            .stack_name(stack.as_str())
+            .template_stage(sdk::TemplateStage::Original)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out
+            .template_body()
+            .ok_or_else(|| missing("GetTemplate", "TemplateBody"))?
+            .to_owned())
     }
 
     async fn list_imports(&self, export: &ExportName) -> Result<Vec<StackName>, ApiError> {

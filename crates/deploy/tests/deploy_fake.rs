@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use common::*;
 use techchallenge_deploy::fake::Script;
-use techchallenge_deploy::{DeployOptions, Error, Event, Method, Outcome, PlanAction, StackAction};
+use techchallenge_deploy::{
+    DeployOptions, Error, Event, Method, Outcome, PlanAction, StackAction, StackSpec,
+};
 
 #[tokio::test(start_paused = true)]
 async fn creates_in_dependency_order_with_per_resource_events() {
@@ -99,7 +101,7 @@ async fn a_second_deploy_has_no_changes_and_succeeds() {
     let Setup { fake, sink, engine } = setup();
     let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
     deploy(&engine, &plan, "first deploy").await;
-    let executed = fake.calls_of("ExecuteChangeSet").len();
+    let before = fake.calls().len();
 
     let again = engine
         .plan(&all(), Method::ChangeSet)
@@ -109,14 +111,67 @@ async fn a_second_deploy_has_no_changes_and_succeeds() {
     assert!(again.to_string().contains("net: no changes"));
     let report = deploy(&engine, &again, "no-op deploy is Ok").await;
     assert!(all_ended(&report.stacks, Outcome::NoChanges));
-    assert_eq!(
-        fake.calls_of("ExecuteChangeSet").len(),
-        executed,
-        "nothing executed"
+    // Recognised from DescribeStacks and GetTemplate alone: no change set, two calls a stack.
+    let no_op = fake.calls()[before..].to_vec();
+    for stack in ["net", "db", "app"] {
+        let of_stack: Vec<_> = no_op
+            .iter()
+            .filter(|c| c.split(' ').nth(1) == Some(stack))
+            .collect();
+        assert_eq!(
+            of_stack,
+            [
+                &format!("DescribeStacks {stack}"),
+                &format!("GetTemplate {stack}")
+            ],
+            "{no_op:#?}"
+        );
+    }
+    assert_eq!(no_op.len(), 6, "{no_op:#?}");
+    let outputs = &report.stacks.iter().find(|s| s.stack.as_str() == "net");
+    assert!(
+        outputs.is_some_and(|s| !s.outputs.is_empty()),
+        "the no-op still reports the outputs: {report:?}"
     );
-    // The empty change sets (reported FAILED by CloudFormation) were cleaned up.
-    assert_eq!(fake.calls_of("DeleteChangeSet").len(), 3);
     assert!(finished_with(&sink, Outcome::NoChanges));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_changed_tag_or_parameter_still_goes_through_a_change_set() {
+    let Setup { fake, engine, .. } = setup();
+    let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
+    deploy(&engine, &plan, "first deploy").await;
+
+    let retagged: Vec<StackSpec> = all()
+        .into_iter()
+        .map(|s| {
+            if s.name.as_str() == "net" {
+                s.tag("cost-centre", "42")
+            } else {
+                s
+            }
+        })
+        .collect();
+    let plan = engine
+        .plan(&retagged, Method::ChangeSet)
+        .await
+        .expect("plan");
+    let actions: Vec<_> = plan.stacks.iter().map(|s| s.action).collect();
+    assert_eq!(
+        actions,
+        [
+            PlanAction::Update,
+            PlanAction::NoChanges,
+            PlanAction::NoChanges
+        ]
+    );
+    assert_eq!(
+        fake.calls_of("CreateChangeSet").len(),
+        4,
+        "three creates, one update"
+    );
+    deploy(&engine, &plan, "tag deploy").await;
+    assert_eq!(fake.calls_of("ExecuteChangeSet").len(), 4);
 }
 
 #[tokio::test(start_paused = true)]
@@ -362,9 +417,7 @@ async fn deploy_waits_for_an_operation_started_elsewhere() {
     ));
     assert_eq!(plan.stacks[0].action, PlanAction::NoChanges);
     let calls = fake.calls();
-    assert!(
-        position(&calls, "settled net UPDATE_COMPLETE") < position(&calls, "CreateChangeSet net")
-    );
+    assert!(position(&calls, "settled net UPDATE_COMPLETE") < position(&calls, "GetTemplate net"));
 }
 
 #[tokio::test(start_paused = true)]

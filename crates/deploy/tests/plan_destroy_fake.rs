@@ -90,8 +90,9 @@ async fn deleting_a_protected_subnet_group_is_a_risk_too() {
     removal[0].logical_id = LogicalId::new("DbSubnetGroup");
     removal[0].replacement = None;
     fake.script_changes("db", removal);
+    // Another template, so the stack is not recognised as unchanged before any change set.
     let plan = engine
-        .plan(&[database("db.t3.micro")], Method::Direct)
+        .plan(&[database("db.t3.small")], Method::Direct)
         .await
         .expect("plan");
     assert_eq!(plan.risks()[0].loss, Loss::Deleted);

@@ -1,4 +1,4 @@
-//! The SDK implementation against `aws-smithy-mocks`: conversions of DescribeStacks,
+//! The SDK implementation against `aws-smithy-mocks`: conversions of DescribeStacks, GetTemplate,
 //! DescribeChangeSet (property-level details, replacement, pagination), DescribeStackEvents,
 //! ListImports (pagination, names checked), and the classification of errors (throttling,
 //! "does not exist", "No updates", not imported).
@@ -13,6 +13,7 @@ use aws_sdk_cloudformation::operation::describe_stack_events::{
 use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
 };
+use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_imports::{ListImportsError, ListImportsOutput};
 use aws_sdk_cloudformation::operation::update_stack::UpdateStackError;
 use aws_sdk_cloudformation::primitives::DateTime;
@@ -20,7 +21,7 @@ use aws_sdk_cloudformation::types as sdk;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use techchallenge_deploy::{
     ApiError, ChangeAction, ChangeSetId, CloudFormation, ExportName, Replacement,
-    SdkCloudFormation, StackInput, StackName, TemplateSource,
+    SdkCloudFormation, StackInput, StackName, Tag, TemplateSource,
 };
 
 fn cfn(rules: &[&Rule]) -> SdkCloudFormation {
@@ -62,6 +63,7 @@ async fn describe_stacks_converts_status_times_outputs_and_parameters() {
                             .parameter_value("true")
                             .build(),
                     )
+                    .tags(sdk::Tag::builder().key("project").value("tc").build())
                     .build(),
             )
             .build()
@@ -87,6 +89,36 @@ async fn describe_stacks_converts_status_times_outputs_and_parameters() {
         d.parameters,
         [("DeletionProtection".to_owned(), "true".to_owned())]
     );
+    assert_eq!(
+        d.tags,
+        [Tag {
+            key: "project".to_owned(),
+            value: "tc".to_owned()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn get_template_asks_for_the_original_template_and_returns_its_body() {
+    let rule = mock!(Client::get_template)
+        .match_requests(|r| {
+            r.stack_name() == Some("dev-database")
+                && r.template_stage() == Some(&sdk::TemplateStage::Original)
+        })
+        .then_output(|| {
+            GetTemplateOutput::builder()
+                .template_body(r#"{"Resources":{}}"#)
+                .build()
+        });
+    let body = cfn(&[&rule]).get_template(&stack()).await.expect("ok");
+    assert_eq!(body, r#"{"Resources":{}}"#);
+
+    let empty = mock!(Client::get_template).then_output(|| GetTemplateOutput::builder().build());
+    let err = cfn(&[&empty])
+        .get_template(&stack())
+        .await
+        .expect_err("no body");
+    assert!(matches!(err, ApiError::UnexpectedResponse { .. }), "{err}");
 }
 
 #[tokio::test]

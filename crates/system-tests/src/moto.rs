@@ -25,24 +25,87 @@ pub fn url() -> Option<String> {
     Some(url)
 }
 
-/// `POST /moto-api/reset`: wipes every emulated resource. Hand-written HTTP/1.1: one call does
-/// not justify an HTTP client.
+/// `POST /moto-api/reset`: wipes every emulated resource.
 pub fn reset(url: &str) {
+    moto_api(url, "POST", "/moto-api/reset");
+}
+
+/// Starts moto's request recorder (`/moto-api/recorder/`), emptied first. Only one test may
+/// record at a time; cargo runs test binaries one after another, so a recording made while its
+/// binary's other tests are idle holds only the requests of the code under test.
+pub fn start_recording(url: &str) {
+    moto_api(url, "POST", "/moto-api/recorder/reset-recording");
+    moto_api(url, "POST", "/moto-api/recorder/start-recording");
+}
+
+/// Stops the recorder and returns each request received since [`start_recording`], oldest
+/// first, as `"Action StackName"` for query-protocol calls (CloudFormation, EC2, ...),
+/// the `X-Amz-Target` for JSON ones (SSM, Secrets Manager, ...) and `"METHOD /path"` for S3.
+pub fn stop_recording(url: &str) -> Vec<String> {
+    moto_api(url, "POST", "/moto-api/recorder/stop-recording");
+    moto_api(url, "GET", "/moto-api/recorder/download-recording")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(recorded_call)
+        .collect()
+}
+
+fn recorded_call(line: &str) -> String {
+    use base64::Engine as _;
+    let entry: serde_json::Value =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("moto recording line {line}: {e}"));
+    let mut body = entry["body"].as_str().unwrap_or_default().to_owned();
+    if entry["body_encoded"].as_bool() == Some(true) {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&body)
+            .unwrap_or_default();
+        body = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    let field = |name: &str| {
+        body.split('&')
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+            .map(str::to_owned)
+    };
+    if let Some(action) = field("Action") {
+        return format!("{action} {}", field("StackName").unwrap_or_default());
+    }
+    let headers = &entry["headers"];
+    if let Some(target) = headers["X-Amz-Target"]
+        .as_str()
+        .or(headers["x-amz-target"].as_str())
+    {
+        return target.to_owned();
+    }
+    let raw = entry["url"].as_str().unwrap_or_default();
+    let path = raw
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or(raw);
+    format!("{} {path}", entry["method"].as_str().unwrap_or_default())
+}
+
+/// One call of moto's own API; panics with moto's answer unless it is 200. Hand-written
+/// HTTP/1.0 (no chunked answers): a few calls do not justify an HTTP client.
+fn moto_api(url: &str, method: &str, path: &str) -> String {
     let host = url.trim_start_matches("http://").trim_end_matches('/');
     let mut conn =
         TcpStream::connect(host).unwrap_or_else(|e| panic!("moto is not reachable at {url}: {e}"));
     write!(
         conn,
-        "POST /moto-api/reset HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n"
     )
-    .unwrap_or_else(|e| panic!("moto reset: {e}"));
+    .unwrap_or_else(|e| panic!("moto {path}: {e}"));
     let mut answer = String::new();
     conn.read_to_string(&mut answer)
-        .unwrap_or_else(|e| panic!("moto reset: {e}"));
+        .unwrap_or_else(|e| panic!("moto {path}: {e}"));
     assert!(
         answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
-        "moto reset: {answer}"
+        "moto {path}: {answer}"
     );
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
 }
 
 /// SDK configuration for moto at `url`: region [`REGION`] and moto's test credentials.

@@ -496,8 +496,29 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     )
     .await;
 
-    // A second deploy: a no-op success that uploads nothing.
+    // A second deploy: a no-op success that uploads nothing, recognised without change sets
+    // (moto's request recorder is the witness): at most three CloudFormation calls per stack,
+    // one look-up of the build in the bucket, nothing else.
+    moto::start_recording(&url);
     let out = deploy(&url, &v1, &[]);
+    let calls = moto::stop_recording(&url);
+    let stacks = ["network", "artifacts", "database", "application"]
+        .map(|role| format!(" techchallenge-{ENV}-{role}"));
+    for stack in &stacks {
+        let of_stack = calls.iter().filter(|c| c.ends_with(stack)).count();
+        assert!((1..=3).contains(&of_stack), "{stack}: {calls:#?}");
+    }
+    assert!(!calls.iter().any(|c| c.contains("ChangeSet")), "{calls:#?}");
+    let elsewhere: Vec<_> = calls
+        .iter()
+        .filter(|c| !stacks.iter().any(|s| c.ends_with(s)))
+        .collect();
+    assert_eq!(elsewhere.len(), 1, "one look-up of the build: {calls:#?}");
+    assert!(
+        elsewhere[0].starts_with("HEAD ") && elsewhere[0].ends_with(&key),
+        "{calls:#?}"
+    );
+    eprintln!("no-op deploy: {} requests: {calls:#?}", calls.len());
     assert!(out.contains("No changes"), "{out}");
     assert!(out.contains("nothing uploaded"), "{out}");
     assert!(!out.contains("uploaded to s3://"), "{out}");

@@ -9,7 +9,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use techchallenge_artifact::{self as artifact, Artifact, ArtifactStore, Upload};
-use techchallenge_deploy::{DeployOptions, Engine, HookError, StackHook, StackName, StackOutput};
+use techchallenge_deploy::{
+    DeployOptions, Engine, HookError, Plan, PlanAction, StackHook, StackName, StackOutput,
+};
 use techchallenge_stacks::{Export, StackRole};
 
 use super::{Prepared, Session, engine_error, method, prepare, session, until_interrupted};
@@ -86,15 +88,25 @@ impl StackHook for UploadHook {
     }
 }
 
-/// Uploads to the bucket of an artifacts stack deployed earlier (it is not part of this run).
-async fn upload_to_existing(engine: &Engine, hook: &UploadHook) -> Result<()> {
-    let outputs = engine
-        .outputs(std::slice::from_ref(&hook.artifacts_stack))
-        .await
-        .map_err(engine_error)?;
-    let bucket = outputs
-        .first()
-        .and_then(|(_, o)| bucket_of(o))
+/// Uploads to the bucket of an artifacts stack deployed earlier (not deployed by this run), whose
+/// outputs the plan may already know.
+async fn upload_to_existing(engine: &Engine, hook: &UploadHook, plan: &Plan) -> Result<()> {
+    let planned = plan
+        .stacks
+        .iter()
+        .find(|p| p.stack == hook.artifacts_stack && !p.outputs.is_empty());
+    let outputs = match planned {
+        Some(p) => p.outputs.clone(),
+        None => engine
+            .outputs(std::slice::from_ref(&hook.artifacts_stack))
+            .await
+            .map_err(engine_error)?
+            .into_iter()
+            .next()
+            .map(|(_, o)| o)
+            .unwrap_or_default(),
+    };
+    let bucket = bucket_of(&outputs)
         .with_context(|| {
             format!(
                 "the artifacts stack {} is not deployed, so there is nowhere to upload the application build: run `techchallenge deploy artifacts` (or `deploy all`) first",
@@ -175,9 +187,9 @@ async fn deploy(
     if plan.is_empty() {
         // Nothing changes, but the build the application names must still be in the bucket.
         if hook.artifact.is_some() {
-            upload_to_existing(&s.engine, &hook).await?;
+            upload_to_existing(&s.engine, &hook, &plan).await?;
         }
-        summary(s, console, args.json, None, started).await?;
+        summary(s, console, args.json, &plan, None, started).await?;
         return Ok(0);
     }
     let recreate: Vec<String> = plan
@@ -214,7 +226,7 @@ async fn deploy(
         return Ok(1);
     }
     if hook.artifact.is_some() && !artifacts_in_run {
-        upload_to_existing(&s.engine, &hook).await?;
+        upload_to_existing(&s.engine, &hook, &plan).await?;
     }
     let options = DeployOptions {
         allow_data_loss: args.allow_data_loss,
@@ -225,24 +237,45 @@ async fn deploy(
         .deploy_with(&plan, options, hook.clone())
         .await
         .map_err(engine_error)?;
-    summary(s, console, args.json, Some(&report), started).await?;
+    summary(s, console, args.json, &plan, Some(&report), started).await?;
     Ok(0)
 }
 
-/// The outputs that matter (URL first) and how long each stack took.
+/// The outputs that matter (URL first) and how long each stack took. Outputs the report or the
+/// plan carry are not asked for again, so a deploy with nothing to do makes no call here.
 async fn summary(
     s: &Session,
     console: &Console,
     json: bool,
+    plan: &Plan,
     report: Option<&techchallenge_deploy::DeployReport>,
     started: Instant,
 ) -> Result<()> {
     s.progress.finish();
-    let names: Vec<StackName> = StackRole::ALL
-        .iter()
-        .map(|r| specs::role_name(&s.architecture, *r))
-        .collect::<Result<_>>()?;
-    let outputs = s.engine.outputs(&names).await.map_err(engine_error)?;
+    let known = |stack: &StackName| -> Option<Vec<StackOutput>> {
+        let reported = report
+            .and_then(|r| r.stacks.iter().find(|st| &st.stack == stack))
+            .map(|st| st.outputs.clone());
+        let planned = plan
+            .stacks
+            .iter()
+            .find(|p| &p.stack == stack && p.action == PlanAction::NoChanges)
+            .map(|p| p.outputs.clone());
+        reported.or(planned)
+    };
+    let mut outputs = Vec::new();
+    for role in StackRole::ALL {
+        let stack = specs::role_name(&s.architecture, role)?;
+        match known(&stack) {
+            Some(o) => outputs.push((stack, o)),
+            None => outputs.extend(
+                s.engine
+                    .outputs(std::slice::from_ref(&stack))
+                    .await
+                    .map_err(engine_error)?,
+            ),
+        }
+    }
     if json {
         s.progress.json(&Line::DeploySummary {
             changed: report.is_some(),

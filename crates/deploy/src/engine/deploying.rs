@@ -206,14 +206,12 @@ impl Engine {
         options: DeployOptions,
     ) -> Result<(Outcome, Vec<StackOutput>), Error> {
         let stack = &spec.name;
+        if plan.action == PlanAction::NoChanges {
+            // Nothing to do: the outputs seen when planning are the answer, with no more calls.
+            return Ok((Outcome::NoChanges, plan.outputs.clone()));
+        }
         // Re-attach: an operation already running (e.g. before a Ctrl-C) is waited on, not restarted.
         let mut current = self.settle_first(stack).await?;
-        if plan.action == PlanAction::NoChanges {
-            return Ok((
-                Outcome::NoChanges,
-                current.map(|d| d.outputs).unwrap_or_default(),
-            ));
-        }
         if current.as_ref().is_some_and(|d| d.status.needs_recreate()) {
             if !options.confirm_recreate {
                 return Err(Error::NeedsRecreate {

@@ -20,6 +20,7 @@ use crate::cloudformation::{
     Timestamp,
 };
 use crate::names::{LogicalId, RequestToken};
+use crate::spec::Tag;
 use crate::status::{ResourceStatus, StackStatus};
 
 /// How the next operation on a stack ends.
@@ -60,6 +61,7 @@ struct FakeStack {
     status_reason: Option<String>,
     template: String,
     parameters: Vec<(String, String)>,
+    tags: Vec<Tag>,
     pending: Option<(String, Vec<(String, String)>)>,
     outputs: Vec<StackOutput>,
     events: Vec<StackEvent>,
@@ -330,6 +332,7 @@ impl FakeStack {
             status_reason: None,
             template: template.to_owned(),
             parameters,
+            tags: Vec::new(),
             pending: None,
             outputs,
             events: Vec::new(),

@@ -122,6 +122,7 @@ impl State {
         stack.status = "CREATE_IN_PROGRESS".to_owned();
         stack.template = body.clone();
         stack.parameters = params.clone();
+        stack.tags = input.tags.clone();
         stack.pending = Some((body.clone(), params));
         stack.token = token;
         let resources: Vec<_> = template::resources(body)
@@ -219,6 +220,7 @@ impl CloudFormation for FakeCloudFormation {
             last_updated: s.updated.map(Timestamp::from_epoch_millis),
             outputs: s.outputs.clone(),
             parameters: s.parameters.clone(),
+            tags: s.tags.clone(),
         }))
     }
 
@@ -250,8 +252,11 @@ impl CloudFormation for FakeCloudFormation {
         };
         let params = state.resolve_params(name, input);
         let current = &state.stacks[name];
-        if body == current.template && params == current.parameters {
+        if body == current.template && params == current.parameters && input.tags == current.tags {
             return Err(ApiError::NoUpdates);
+        }
+        if let Some(s) = state.stacks.get_mut(name) {
+            s.tags = input.tags.clone();
         }
         Ok(state.start_update(name, body, params, input.request_token.clone()))
     }
@@ -333,7 +338,7 @@ impl CloudFormation for FakeCloudFormation {
         };
         let old = existing.map(|s| s.template.clone());
         let params = state.resolve_params(stack, input);
-        let same_params = existing.is_some_and(|s| s.parameters == params);
+        let same_params = existing.is_some_and(|s| s.parameters == params && s.tags == input.tags);
         let changes = match state
             .scripted_changes
             .get_mut(stack)
@@ -444,6 +449,9 @@ impl CloudFormation for FakeCloudFormation {
                 {
                     return Err(cannot_update(s, &s.status.clone()));
                 }
+                if let Some(s) = state.stacks.get_mut(&cs.stack) {
+                    s.tags = cs.input.tags.clone();
+                }
                 state.start_update(&cs.stack, body, params, token.cloned());
             }
         }
@@ -469,6 +477,16 @@ impl CloudFormation for FakeCloudFormation {
             .stacks
             .get(stack.as_str())
             .map(|s| s.events.iter().skip(s.hidden).cloned().collect())
+            .ok_or_else(|| not_found(stack.as_str()))
+    }
+
+    async fn get_template(&self, stack: &StackName) -> Result<String, ApiError> {
+        let mut state = self.lock();
+        state.enter("GetTemplate", stack.as_str())?;
+        state
+            .stacks
+            .get(stack.as_str())
+            .map(|s| s.template.clone())
             .ok_or_else(|| not_found(stack.as_str()))
     }
 
