@@ -149,16 +149,28 @@ fn application_has_an_internet_facing_alb_a_3000_target_group_and_an_asg_across_
         p["LaunchTemplate"]["Version"],
         json!({"Fn::GetAtt": ["LaunchTemplate", "LatestVersionNumber"]})
     );
-    // A new launch template version rolls out one instance at a time, keeping the minimum in
-    // service, each new instance counting only once its boot script signals a healthy app; a
-    // FAILURE or no signal within PauseTime rolls the update back.
+    // A new launch template version rolls out in batches as large as MaxSize allows beside
+    // the minimum kept in service (2 → 4: one batch), each new instance counting only once its
+    // boot script signals a healthy app; a FAILURE or no signal within PauseTime rolls the
+    // update back.
     let rolling = &asg["UpdatePolicy"]["AutoScalingRollingUpdate"];
     assert_eq!(rolling["WaitOnResourceSignals"], true);
     assert_eq!(
         json!(rolling["MinInstancesInService"].to_string()),
         p["MinSize"]
     );
-    assert_eq!(rolling["MaxBatchSize"], 1);
+    let (min, max): (u32, u32) = (
+        p["MinSize"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("MinSize"),
+        p["MaxSize"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("MaxSize"),
+    );
+    assert_eq!(rolling["MaxBatchSize"], max - min);
+    assert_eq!(rolling["MaxBatchSize"], 2);
     assert_eq!(rolling["PauseTime"], "PT15M");
     for kept_out in ["HealthCheck", "ReplaceUnhealthy", "AZRebalance"] {
         assert!(

@@ -567,7 +567,8 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     // moto applies no update to an AWS::EC2::LaunchTemplate (it stays at version 1 with the old
     // UserData: see aws-emulator.md, "real updates: partial"), so a new version is proven where it
     // comes from: the template's UserData substitutes the key parameter, the group follows
-    // LatestVersionNumber, and a rolling update replaces instances one at a time with capacity kept.
+    // LatestVersionNumber, and a rolling update replaces instances in batches of MaxSize minus
+    // the minimum kept in service.
     let (version2, _, _) = aws.launch_template(lt_id).await;
     eprintln!("launch template version on moto: {version1} -> {version2}");
     let rendered = ok(&techchallenge(
@@ -584,7 +585,8 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
         serde_json::json!({"Fn::GetAtt": ["LaunchTemplate", "LatestVersionNumber"]})
     );
     let rolling = &template["Resources"]["AppGroup"]["UpdatePolicy"]["AutoScalingRollingUpdate"];
-    assert_eq!(rolling["MaxBatchSize"], 1, "{rolling}");
+    assert_eq!(rolling["MaxBatchSize"], 2, "{rolling}");
+    assert_eq!(rolling["MinInstancesInService"], 2, "{rolling}");
     assert_eq!(rolling["WaitOnResourceSignals"], true, "{rolling}");
 
     // status and outputs report it.

@@ -57,9 +57,12 @@ pub fn add(
         count: app.desired_instances,
         timeout: timing::signal_timeout(),
     });
+    // As few batches as MaxSize allows: each batch's new instances come up beside the
+    // `min_instances` kept in service (the group grows to at most `max_instances`) and signal
+    // before the old ones go. One batch for the default 2 → 4.
     options.rolling_update = Some(RollingUpdate {
         min_instances_in_service: app.min_instances,
-        max_batch_size: 1,
+        max_batch_size: app.max_instances - app.min_instances,
         pause_time: timing::signal_timeout(),
         wait_on_resource_signals: true,
         suspend_processes: [

@@ -8,6 +8,7 @@ use cfn_template::resources::elbv2::{
 use cfn_template::{Handle, Template, TemplateError};
 
 use super::security_groups::Groups;
+use super::timing;
 use super::{APP_PORT, HEALTH_CHECK_PATH, HEALTHY_CODES, TLS_POLICY, name_tag};
 use crate::naming::{Export, Naming};
 use crate::settings::ApplicationSettings;
@@ -106,7 +107,10 @@ fn target_group(naming: &Naming) -> TargetGroup {
         matcher: Some(Matcher {
             http_code: HEALTHY_CODES.into(),
         }),
-        target_group_attributes: vec![Attribute::new("deregistration_delay.timeout_seconds", "30")],
+        target_group_attributes: vec![Attribute::new(
+            "deregistration_delay.timeout_seconds",
+            timing::DEREGISTRATION_DELAY_SECONDS.to_string(),
+        )],
         tags: name_tag(naming, "targets"),
     }
 }

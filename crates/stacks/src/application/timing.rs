@@ -25,6 +25,15 @@ pub const SIGNAL_TIMEOUT_SECONDS: u32 = 900;
 /// rolling updates suspend health checks anyway).
 pub const HEALTH_CHECK_GRACE_SECONDS: u32 = 900;
 
+/// How long the load balancer lets a leaving instance finish its requests before the group
+/// terminates it: at most the app's own drain (`ShutdownTimeoutSecs`, 20 s by default, which the
+/// boot script's configuration keeps), so no request the balancer still sends is cut off by the
+/// app, and no longer, since each rolling-update batch waits for it.
+pub const DEREGISTRATION_DELAY_SECONDS: u32 = 20;
+/// The app's default drain on SIGTERM (`ShutdownTimeoutSecs`); systemd's `TimeoutStopSec` in
+/// the boot script's unit leaves it room.
+pub const APP_DRAIN_SECONDS: u32 = 20;
+
 /// [`SIGNAL_TIMEOUT_SECONDS`] as the ISO 8601 duration CloudFormation takes (`PT15M`).
 pub fn signal_timeout() -> String {
     iso_duration(SIGNAL_TIMEOUT_SECONDS)
@@ -50,5 +59,23 @@ mod tests {
         assert_eq!(signal_timeout(), "PT15M");
         assert_eq!(iso_duration(90), "PT1M30S");
         assert_eq!(iso_duration(45), "PT45S");
+    }
+
+    #[test]
+    fn a_leaving_instance_drains_within_the_apps_timeout_and_systemds() {
+        assert!(DEREGISTRATION_DELAY_SECONDS <= APP_DRAIN_SECONDS);
+        let unit_stop: u32 = include_str!("../../assets/boot.sh")
+            .lines()
+            .find_map(|l| l.strip_prefix("TimeoutStopSec="))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("the unit sets TimeoutStopSec");
+        assert!(
+            unit_stop > APP_DRAIN_SECONDS,
+            "systemd would kill a draining app"
+        );
+        assert!(
+            !include_str!("../../assets/boot.sh").contains("ShutdownTimeoutSecs"),
+            "the boot script keeps the app's default drain"
+        );
     }
 }
