@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use techchallenge_deploy::fake::Script;
 use techchallenge_deploy::{
-    DeployOptions, Error, Event, Method, Outcome, PlanAction, StackAction, StackSpec,
+    ApiError, DeployOptions, Error, Event, Method, Outcome, PlanAction, StackAction, StackSpec,
 };
 
 #[tokio::test(start_paused = true)]
@@ -134,6 +134,32 @@ async fn a_second_deploy_has_no_changes_and_succeeds() {
         "the no-op still reports the outputs: {report:?}"
     );
     assert!(finished_with(&sink, Outcome::NoChanges));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_permission_to_read_templates_a_change_set_decides() {
+    let Setup { fake, engine, .. } = setup();
+    let plan = engine.plan(&all(), Method::ChangeSet).await.expect("plan");
+    deploy(&engine, &plan, "first deploy").await;
+    fake.fail_next(
+        "GetTemplate",
+        3,
+        ApiError::AccessDenied {
+            message: "not authorized to perform: cloudformation:GetTemplate".to_owned(),
+        },
+    );
+    let made = fake.calls_of("CreateChangeSet").len();
+    let again = engine
+        .plan(&all(), Method::ChangeSet)
+        .await
+        .expect("plan again");
+    assert!(again.is_empty(), "{again}");
+    assert_eq!(fake.calls_of("CreateChangeSet").len(), made + 3);
+    assert_eq!(
+        fake.calls_of("DeleteChangeSet").len(),
+        3,
+        "empty ones removed"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -179,16 +179,28 @@ impl Engine {
     }
 
     /// Whether the deployed stack already has the spec's template, parameters and tags: one
-    /// `GetTemplate` instead of a change set's three calls and seconds of computing.
+    /// `GetTemplate` instead of a change set's three calls and seconds of computing. An identity
+    /// not allowed `cloudformation:GetTemplate` gets the change set, as before.
     async fn is_deployed_as_specified(
         &self,
         spec: &StackSpec,
         deployed: &StackDescription,
     ) -> Result<bool, Error> {
         let stack = &spec.name;
-        let template = self
+        let template = match self
             .call(stack, "GetTemplate", || self.cfn.get_template(stack))
-            .await?;
+            .await
+        {
+            Ok(template) => template,
+            Err(Error::Api {
+                source: ApiError::AccessDenied { message },
+                ..
+            }) => {
+                tracing::debug!(%stack, %message, "GetTemplate refused: comparing with a change set");
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
         let unchanged = unchanged::is_unchanged(spec, deployed, &template);
         tracing::debug!(%stack, unchanged, "compared with the deployed template");
         Ok(unchanged)

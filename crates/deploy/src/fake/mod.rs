@@ -8,11 +8,16 @@ mod diagnostics;
 mod ops;
 mod template;
 mod ticks;
+mod timing;
 
 pub use diagnostics::FakeDiagnostics;
+pub use timing::{ResourceWork, Timing};
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::cloudformation::ApiError;
 use crate::cloudformation::{
@@ -52,6 +57,8 @@ struct Tick {
     commit: bool,
     /// Last tick of a successful delete: the stack disappears.
     remove: bool,
+    /// Timed mode: when the tick is due, from the operation's start (`None`: on the next poll).
+    at: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +75,8 @@ struct FakeStack {
     created: i64,
     updated: Option<i64>,
     ticks: VecDeque<Tick>,
+    /// When the running operation started (what timed ticks are due from).
+    started: Instant,
     token: Option<RequestToken>,
     /// Polls left during which the operation does not show yet (old status, no new events).
     lag: usize,
@@ -84,6 +93,8 @@ struct FakeChangeSet {
     input: StackInput,
     description: ChangeSetDescription,
     polls: usize,
+    /// Timed mode: when it is computed.
+    ready_at: Option<Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -98,6 +109,9 @@ struct State {
     calls: Vec<String>,
     clock: i64,
     ids: u64,
+    timing: Option<Arc<Timing>>,
+    /// Timed mode: when each resource type last completes, across stacks.
+    completions: HashMap<String, Instant>,
 }
 
 /// The scripted fake. Share it as `Arc<FakeCloudFormation>`: the engine holds one handle, the test another.
@@ -112,6 +126,22 @@ impl FakeCloudFormation {
     /// An empty account.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty account in timed mode (see [`Timing`]): operations take virtual time, so run it
+    /// under tokio's paused clock.
+    pub fn timed(timing: Timing) -> Self {
+        let fake = Self::default();
+        fake.lock().timing = Some(Arc::new(timing));
+        fake
+    }
+
+    /// Timed mode: waits one API round trip (virtual time) before a call is answered.
+    async fn round_trip(&self) {
+        let latency = self.lock().timing.as_ref().map(|t| t.api_call);
+        if let Some(latency) = latency {
+            tokio::time::sleep(latency).await;
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -211,7 +241,7 @@ impl FakeCloudFormation {
             )],
             status: Some((final_status.to_owned(), None)),
             commit: StackStatus::new(final_status).is_good(),
-            remove: false,
+            ..Tick::default()
         });
         state.stacks.insert(name.to_owned(), stack);
     }
@@ -281,8 +311,24 @@ impl State {
         }
     }
 
-    /// Moves a running operation one step.
+    /// Moves a running operation on: one step, or in timed mode every step now due.
     fn advance(&mut self, name: &str) {
+        loop {
+            let Some(stack) = self.stacks.get(name) else {
+                return;
+            };
+            match stack.ticks.front().map(|t| t.at) {
+                None => return,
+                Some(None) => return self.apply_next_tick(name),
+                Some(Some(at)) if stack.started + at <= Instant::now() => {
+                    self.apply_next_tick(name);
+                }
+                Some(Some(_)) => return,
+            }
+        }
+    }
+
+    fn apply_next_tick(&mut self, name: &str) {
         let Some(tick) = self.stacks.get_mut(name).and_then(|s| s.ticks.pop_front()) else {
             return;
         };
@@ -339,6 +385,7 @@ impl FakeStack {
             created: now,
             updated: None,
             ticks: VecDeque::new(),
+            started: Instant::now(),
             token: None,
             lag: 0,
             lag_status: String::new(),

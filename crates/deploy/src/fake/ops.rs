@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use async_trait::async_trait;
 
 use super::ticks::{cancel_ticks, change_ticks, delete_ticks, ev};
+use super::timing::{timed_change_ticks, touched_by_update};
 use super::{FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, template};
 use crate::cloudformation::ApiError;
 use crate::cloudformation::{
@@ -131,7 +132,14 @@ impl State {
             .collect();
         let script = self.next_script(&name);
         let protected = template::deletion_protected(body, &stack.parameters);
-        stack.ticks = change_ticks(&name, "CREATE", &resources, &protected, script);
+        stack.started = tokio::time::Instant::now();
+        stack.ticks = match self.timing.clone() {
+            Some(timing) => {
+                let all = resources.iter().map(|(id, _)| id.clone()).collect();
+                timed_change_ticks(&name, "CREATE", body, &all, &timing, &mut self.completions)
+            }
+            None => change_ticks(&name, "CREATE", &resources, &protected, script),
+        };
         let id = stack.id.clone();
         self.stacks.insert(name.clone(), stack);
         self.push_event(
@@ -172,9 +180,23 @@ impl State {
             changed
         };
         let previous = std::mem::replace(&mut stack.status, "UPDATE_IN_PROGRESS".to_owned());
+        stack.started = tokio::time::Instant::now();
+        stack.ticks = match self.timing.clone() {
+            Some(timing) => {
+                let touched = touched_by_update(&stack.template, &body, &stack.parameters, &params);
+                timed_change_ticks(
+                    name,
+                    "UPDATE",
+                    &body,
+                    &touched,
+                    &timing,
+                    &mut self.completions,
+                )
+            }
+            None => change_ticks(name, "UPDATE", &resources, &[], script),
+        };
         stack.pending = Some((body, params));
         stack.token = token;
-        stack.ticks = change_ticks(name, "UPDATE", &resources, &[], script);
         let id = stack.id.clone();
         self.push_event(
             name,
@@ -196,6 +218,7 @@ impl CloudFormation for FakeCloudFormation {
         &self,
         stack: &StackName,
     ) -> Result<Option<StackDescription>, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         state.enter("DescribeStacks", stack.as_str())?;
         let lagging = match state.stacks.get_mut(stack.as_str()) {
@@ -225,6 +248,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     async fn create_stack(&self, input: &StackInput) -> Result<String, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         let name = input.stack.as_str();
         state.enter("CreateStack", name)?;
@@ -237,6 +261,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     async fn update_stack(&self, input: &StackInput) -> Result<String, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         let name = input.stack.as_str();
         state.enter("UpdateStack", name)?;
@@ -262,6 +287,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     async fn cancel_update_stack(&self, stack: &StackName) -> Result<(), ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         let name = stack.as_str();
         state.enter("CancelUpdateStack", name)?;
@@ -285,6 +311,7 @@ impl CloudFormation for FakeCloudFormation {
         stack: &StackName,
         token: Option<&RequestToken>,
     ) -> Result<(), ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         let name = stack.as_str();
         state.enter("DeleteStack", name)?;
@@ -316,6 +343,7 @@ impl CloudFormation for FakeCloudFormation {
         name: &str,
         kind: ChangeSetKind,
     ) -> Result<ChangeSetId, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         let stack = input.stack.as_str();
         state.enter("CreateChangeSet", stack)?;
@@ -374,6 +402,10 @@ impl CloudFormation for FakeCloudFormation {
         }
         let mut input = input.clone();
         input.template = TemplateSource::Body(body);
+        let ready_at = state
+            .timing
+            .as_ref()
+            .map(|t| tokio::time::Instant::now() + t.change_set);
         state.change_sets.insert(
             id.clone(),
             FakeChangeSet {
@@ -382,6 +414,7 @@ impl CloudFormation for FakeCloudFormation {
                 input,
                 description,
                 polls: 0,
+                ready_at,
             },
         );
         Ok(ChangeSetId::new(id))
@@ -392,6 +425,7 @@ impl CloudFormation for FakeCloudFormation {
         stack: &StackName,
         change_set: &ChangeSetId,
     ) -> Result<ChangeSetDescription, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         state.enter("DescribeChangeSet", stack.as_str())?;
         let Some(cs) = state.change_sets.get_mut(change_set.as_str()) else {
@@ -400,7 +434,11 @@ impl CloudFormation for FakeCloudFormation {
             });
         };
         cs.polls += 1;
-        if cs.polls == 1 {
+        let computing = match cs.ready_at {
+            Some(ready) => tokio::time::Instant::now() < ready,
+            None => cs.polls == 1,
+        };
+        if computing {
             // The first answer is always "still computing", as on real CloudFormation.
             return Ok(ChangeSetDescription {
                 status: "CREATE_IN_PROGRESS".to_owned(),
@@ -419,6 +457,7 @@ impl CloudFormation for FakeCloudFormation {
         change_set: &ChangeSetId,
         token: Option<&RequestToken>,
     ) -> Result<(), ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         state.enter("ExecuteChangeSet", stack.as_str())?;
         let Some(cs) = state.change_sets.remove(change_set.as_str()) else {
@@ -464,6 +503,7 @@ impl CloudFormation for FakeCloudFormation {
         stack: &StackName,
         change_set: &ChangeSetId,
     ) -> Result<(), ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         state.enter("DeleteChangeSet", stack.as_str())?;
         state.change_sets.remove(change_set.as_str());
@@ -471,6 +511,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     async fn describe_stack_events(&self, stack: &StackName) -> Result<Vec<StackEvent>, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         state.enter("DescribeStackEvents", stack.as_str())?;
         state
@@ -481,6 +522,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     async fn get_template(&self, stack: &StackName) -> Result<String, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         state.enter("GetTemplate", stack.as_str())?;
         state
@@ -491,6 +533,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     async fn list_imports(&self, export: &ExportName) -> Result<Vec<StackName>, ApiError> {
+        self.round_trip().await;
         let mut state = self.lock();
         state.enter("ListImports", export.as_str())?;
         let mut importers: Vec<String> = state

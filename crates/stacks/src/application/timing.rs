@@ -33,6 +33,7 @@ pub const DEREGISTRATION_DELAY_SECONDS: u32 = 20;
 /// The app's default drain on SIGTERM (`ShutdownTimeoutSecs`); systemd's `TimeoutStopSec` in
 /// the boot script's unit leaves it room.
 pub const APP_DRAIN_SECONDS: u32 = 20;
+const _: () = assert!(DEREGISTRATION_DELAY_SECONDS <= APP_DRAIN_SECONDS);
 
 /// [`SIGNAL_TIMEOUT_SECONDS`] as the ISO 8601 duration CloudFormation takes (`PT15M`).
 pub fn signal_timeout() -> String {
@@ -63,7 +64,6 @@ mod tests {
 
     #[test]
     fn a_leaving_instance_drains_within_the_apps_timeout_and_systemds() {
-        assert!(DEREGISTRATION_DELAY_SECONDS <= APP_DRAIN_SECONDS);
         let unit_stop: u32 = include_str!("../../assets/boot.sh")
             .lines()
             .find_map(|l| l.strip_prefix("TimeoutStopSec="))
