@@ -92,6 +92,15 @@ fn legacy_port_word_means_5432() {
 }
 
 #[test]
+fn empty_db_host_is_accepted() {
+    // The deployer may leave the host to the secret; start-up checks a host was found.
+    let s = load(Some("DbHost = \"\"\nDbSecretId = \"prod/db\""), &[]).expect("valid");
+    assert_eq!(s.db.db_host, "");
+    let s = load(Some("DbHost = \"  \""), &[]).expect("valid");
+    assert_eq!(s.db.db_host, "");
+}
+
+#[test]
 fn new_keys() {
     let s = load(
         None,

@@ -1,6 +1,8 @@
 //! The database login read from AWS Secrets Manager (moto at `TEST_MOTO_URL`), end to end
-//! through the binary: the secret's password is used even when the configured one is wrong, and
-//! a missing or malformed secret is a clear error that never shows the secret.
+//! through the binary: the secret's password is used even when the configured one is wrong, the
+//! secret's host and port (as an RDS secret attachment writes them) replace the configured ones,
+//! and a missing or malformed secret, or no host anywhere, is a clear error that never shows the
+//! secret.
 
 use std::process::Command;
 
@@ -30,7 +32,19 @@ async fn create_secret(url: &str, name: &str, value: &str) {
 }
 
 fn updatedb(url: &str, env: &[(String, String)]) -> (Option<i32>, String) {
+    updatedb_with_conf(url, env, None)
+}
+
+/// `updatedb -s` in a fresh directory holding `conf` as its `conf.toml`, if given.
+fn updatedb_with_conf(
+    url: &str,
+    env: &[(String, String)],
+    conf: Option<&str>,
+) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(text) = conf {
+        std::fs::write(dir.path().join("conf.toml"), text).expect("write conf.toml");
+    }
     let mut c = Command::new(env!("CARGO_BIN_EXE_TechChallengeApp"));
     c.current_dir(dir.path())
         .args(["updatedb", "-s"])
@@ -111,4 +125,86 @@ async fn missing_or_malformed_secrets_are_clear_errors() {
     assert_eq!(code, Some(1));
     assert!(out.contains("no \"password\""), "{out}");
     assert!(!out.contains("hunter2-very-secret"), "{out}");
+}
+
+#[tokio::test]
+async fn host_and_port_come_from_the_secret() {
+    let (Some(url), Some(db)) = (moto_url(), fresh_db().await) else {
+        return;
+    };
+    // What an RDS secret attachment writes: the port as a number, plus keys we ignore.
+    let id = random_name();
+    let secret = serde_json::json!({
+        "username": db.db_user,
+        "password": db.db_password.expose(),
+        "engine": "postgres",
+        "host": db.db_host,
+        "port": db.db_port,
+        "dbInstanceIdentifier": "techchallenge-test-database",
+    });
+    create_secret(&url, &id, &secret.to_string()).await;
+    let mut env = pg_env(&db);
+    env.retain(|(k, _)| k != "VTT_DBHOST" && k != "VTT_DBPORT");
+    // Neither of these could reach the database: only the secret's host and port can.
+    env.push(("VTT_DBHOST".into(), "configured-host.invalid".into()));
+    env.push(("VTT_DBPORT".into(), "1".into()));
+    env.push(("VTT_DBSECRETID".into(), id.clone()));
+    let (code, out) = updatedb(&url, &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("seeded"), "{out}");
+    assert!(
+        out.contains("host_from=\"secret\"") && out.contains("port_from=\"secret\""),
+        "{out}"
+    );
+    assert!(!out.contains("configured-host.invalid"), "{out}");
+
+    // An empty DbHost in conf.toml is filled from the secret; a string port works too.
+    let id = random_name();
+    let secret = serde_json::json!({
+        "username": db.db_user,
+        "password": db.db_password.expose(),
+        "host": db.db_host,
+        "port": db.db_port.to_string(),
+    });
+    create_secret(&url, &id, &secret.to_string()).await;
+    env.retain(|(k, _)| k != "VTT_DBHOST" && k != "VTT_DBSECRETID");
+    env.push(("VTT_DBSECRETID".into(), id));
+    let (code, out) = updatedb_with_conf(&url, &env, Some("DbHost = \"\""));
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[tokio::test]
+async fn no_host_anywhere_is_a_clear_error() {
+    let (Some(url), Some(db)) = (moto_url(), fresh_db().await) else {
+        return;
+    };
+    // The secret before the attachment has run: login only.
+    let id = random_name();
+    let secret = format!(
+        r#"{{"username":"{}","password":"hunter2-very-secret"}}"#,
+        db.db_user
+    );
+    create_secret(&url, &id, &secret).await;
+    let mut env = pg_env(&db);
+    env.retain(|(k, _)| k != "VTT_DBHOST");
+    env.push(("VTT_DBSECRETID".into(), id.clone()));
+    let (code, out) = updatedb_with_conf(&url, &env, Some("DbHost = \"\""));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("no database host")
+            && out.contains(&id)
+            && out.contains("no \"host\" yet")
+            && out.contains("set DbHost or wait for the database"),
+        "{out}"
+    );
+    assert!(!out.contains("hunter2-very-secret"), "{out}");
+
+    // Without a secret, the message says what to set.
+    env.retain(|(k, _)| k != "VTT_DBSECRETID");
+    let (code, out) = updatedb_with_conf(&url, &env, Some("DbHost = \"\""));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("no database host") && out.contains("DbSecretId is not set"),
+        "{out}"
+    );
 }
