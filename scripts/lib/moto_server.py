@@ -13,6 +13,11 @@ to suit the emulator, and nothing here reaches a real account.
    CloudFormation's ValidationError ("... can not be signaled"), as AWS refuses signals from
    instances launched by scale-out or replacement.
 
+4. CloudFormation support for AWS::SecretsManager::SecretTargetAttachment, which moto lacks.
+   AWS adds the attached RDS instance's connection details to the secret (engine, host, port,
+   dbInstanceIdentifier beside username and password), which is where the application's
+   instances read the database's address.
+
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
 received and refused. /moto-api/reset clears them with the rest.
@@ -91,6 +96,65 @@ class SecretForCloudFormation(CloudFormationModel):
             force_overwrite=False,
         )
         return cls(json.loads(answer)["ARN"])
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        return None
+
+
+class SecretTargetAttachmentForCloudFormation(CloudFormationModel):
+    """AWS::SecretsManager::SecretTargetAttachment for an RDS instance: writes the instance's
+    connection details into the secret, as AWS does; Ref answers the secret's ARN."""
+
+    __module__ = "moto.secretsmanager.cloudformation"
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::SecretTargetAttachment"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> "SecretTargetAttachmentForCloudFormation":
+        from moto.rds.models import rds_backends
+
+        props = cloudformation_json.get("Properties", {})
+        secret_id = props["SecretId"]
+        if props.get("TargetType") != "AWS::RDS::DBInstance":
+            raise ValidationError(message=f"unsupported TargetType {props.get('TargetType')}")
+        database = rds_backends[account_id][region_name].describe_db_instances(props["TargetId"])[0]
+        backend = secretsmanager_backends[account_id][region_name]
+        current = backend.get_secret_value(secret_id=secret_id, version_id=None, version_stage=None)
+        value = json.loads(current["SecretString"])
+        value.update(
+            {
+                "engine": database.engine,
+                "host": database.address,
+                "port": int(database.port),
+                "dbInstanceIdentifier": database.db_instance_identifier,
+            }
+        )
+        backend.put_secret_value(
+            secret_id=secret_id,
+            secret_string=json.dumps(value),
+            secret_binary=None,
+            client_request_token=None,
+            version_stages=["AWSCURRENT"],
+        )
+        return cls(secret_id)
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]

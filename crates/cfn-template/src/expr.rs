@@ -131,6 +131,15 @@ impl Expr {
         ))
     }
 
+    /// A dynamic reference to a JSON key of a Secrets Manager secret given by an expression
+    /// (e.g. an imported ARN): `Fn::Sub` with the id as a local variable.
+    pub fn secrets_manager_value_of(secret_id: Expr, json_key: &str) -> Self {
+        Expr::sub_with(
+            format!("{{{{resolve:secretsmanager:${{SecretId}}:SecretString:{json_key}}}}}"),
+            [("SecretId".to_owned(), secret_id)],
+        )
+    }
+
     /// A dynamic reference to a plain SSM parameter (`{{resolve:ssm:NAME}}`).
     pub fn ssm_value(parameter_name: &str) -> Self {
         Expr::String(format!("{{{{resolve:ssm:{parameter_name}}}}}"))
@@ -277,6 +286,16 @@ mod tests {
         assert_eq!(
             render(&e),
             json!({"Fn::Sub": "{{resolve:secretsmanager:${Secret}:SecretString:password}}"})
+        );
+        assert_eq!(
+            render(&Expr::secrets_manager_value_of(
+                Expr::import("x-Arn"),
+                "password"
+            )),
+            json!({"Fn::Sub": [
+                "{{resolve:secretsmanager:${SecretId}:SecretString:password}}",
+                {"SecretId": {"Fn::ImportValue": "x-Arn"}}
+            ]})
         );
         assert_eq!(
             render(&Expr::ssm_value("/a/b")),

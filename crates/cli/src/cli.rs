@@ -118,6 +118,11 @@ pub struct PlanArgs {
     /// Plan moving the instances to the newest Amazon Linux 2023 image (replaces every instance).
     #[arg(long)]
     pub update_image: bool,
+    /// CloudFormation's express mode, for a throw-away environment: stacks complete once their
+    /// resources are configured, without waiting for them to be ready (the database stack keeps
+    /// the standard mode). Also `ephemeral = true` in the settings file. Never the default.
+    #[arg(long)]
+    pub express: bool,
     /// Print the plan as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -142,6 +147,11 @@ pub struct DeployArgs {
     /// default they keep the image they run).
     #[arg(long)]
     pub update_image: bool,
+    /// CloudFormation's express mode, for a throw-away environment: stacks complete once their
+    /// resources are configured, without waiting for them to be ready (the database stack keeps
+    /// the standard mode). Also `ephemeral = true` in the settings file. Never the default.
+    #[arg(long)]
+    pub express: bool,
     /// One JSON event per line on stdout instead of progress for people.
     #[arg(long)]
     pub json: bool,
@@ -231,6 +241,8 @@ pub enum StackSelection {
     Network,
     /// The bucket the application is deployed from.
     Artifacts,
+    /// The database's security groups, subnet group, secret and monitoring role.
+    DatabaseAccess,
     /// PostgreSQL on RDS.
     Database,
     /// Load balancer and instances.

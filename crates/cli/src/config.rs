@@ -39,6 +39,8 @@ pub struct Config {
     /// The build to deploy (`application.app_binary`, `--app-binary`); `None`: the workspace's
     /// release build.
     pub app_binary: Option<PathBuf>,
+    /// A throw-away environment (`ephemeral = true`): deployed in CloudFormation's express mode.
+    pub ephemeral: bool,
 }
 
 /// The deploy-time keys of the settings file.
@@ -46,6 +48,7 @@ pub struct Config {
 struct DeployKeys {
     region: Option<String>,
     app_binary: Option<PathBuf>,
+    ephemeral: Option<bool>,
 }
 
 /// Loads the settings file (explicit, or `techchallenge.toml` when present), applies the flags
@@ -69,6 +72,7 @@ pub fn load(global: &GlobalArgs) -> Result<Config, UsageError> {
             endpoint_url: global.endpoint_url.clone(),
         },
         app_binary: keys.app_binary,
+        ephemeral: keys.ephemeral.unwrap_or(false),
     };
     apply_flags(&mut config, global);
     if let Some(region) = &config.aws.region {
@@ -102,6 +106,7 @@ fn parse(text: &str, origin: &str) -> Result<(Settings, DeployKeys), UsageError>
     let mut keys = DeployKeys {
         region: take(root, "region").map_err(fail)?,
         app_binary: None,
+        ephemeral: take(root, "ephemeral").map_err(fail)?,
     };
     if let Some(application) = root.get_mut("application")
         && let DeValue::Table(application) = application.get_mut()

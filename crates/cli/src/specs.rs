@@ -30,6 +30,9 @@ pub fn spec(
     for dep in &def.depends_on {
         spec = spec.depends_on(StackName::new(dep.clone())?);
     }
+    for user in &def.used_by {
+        spec = spec.used_by(StackName::new(user.clone())?);
+    }
     for p in &def.protected {
         spec = spec.protect(p.logical_id, p.reason);
     }

@@ -21,6 +21,23 @@ pub fn stack_result(stack: &StackName, outcome: Outcome, duration: Duration) -> 
     format!("  {stack}: {outcome} in {:.1}s", duration.as_secs_f64())
 }
 
+/// The express-mode notice for a plan: which stacks complete without waiting for readiness.
+pub fn express(specs: &[techchallenge_deploy::StackSpec]) -> Option<String> {
+    let names: Vec<&str> = specs
+        .iter()
+        .filter(|s| s.express)
+        .map(|s| s.name.as_str())
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "Express mode (throw-away environment): {} complete once their resources are \
+             configured, without waiting for them to be ready; the URL may answer errors until \
+             the instances serve.",
+            names.join(", ")
+        )
+    })
+}
+
 /// The plan as a readable diff plus a one-line summary and the permission widenings.
 pub fn plan(plan: &Plan) -> Vec<String> {
     let mut out = Vec::new();

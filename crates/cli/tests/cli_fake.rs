@@ -28,7 +28,7 @@ async fn the_prompt_has_no_default_answer() {
     );
     assert_eq!(asked.matches("Type yes or no:").count(), 3, "{asked}");
     assert!(asked.contains("widen security groups or IAM"), "{asked}");
-    assert_eq!(w.fake.calls_of("ExecuteChangeSet").len(), 4);
+    assert_eq!(w.fake.calls_of("ExecuteChangeSet").len(), 5);
 }
 
 #[tokio::test(start_paused = true)]
@@ -250,12 +250,22 @@ async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
         [("DeletionProtection".to_owned(), "true".to_owned())]
     );
     let updates_by_deploy = w.fake.calls_of("UpdateStack").len();
-    // Refused while the application still imports: named, nothing asked, nothing deleted.
+    // Refused while the application still uses the database (through its secret, not an
+    // import) or imports from the database-access stack: named, nothing asked, nothing deleted.
     let (code, out) = w.run(&["destroy", "database", "--yes"], "", false).await;
     assert_eq!(code, 1);
     assert!(
         out.stderr()
-            .contains("techchallenge-dev-application still imports"),
+            .contains("techchallenge-dev-application still uses it"),
+        "{}",
+        out.stderr()
+    );
+    let (code, out) = w
+        .run(&["destroy", "database-access", "--yes"], "", false)
+        .await;
+    assert_eq!(code, 1);
+    assert!(
+        out.stderr().contains("still imports its exports"),
         "{}",
         out.stderr()
     );
@@ -428,4 +438,103 @@ async fn the_image_is_resolved_once_kept_and_updated_only_when_asked() {
         out.stdout()
     );
     assert_eq!(image_of(&w).as_deref(), Some("ami-0bbbbbbbbbbbbbbb2"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn express_mode_only_when_asked_and_never_for_the_database() {
+    let express_calls = |w: &World| -> Vec<String> {
+        w.fake
+            .calls()
+            .into_iter()
+            .filter(|c| c.ends_with(" EXPRESS"))
+            .collect()
+    };
+    // Not by default: every environment holds tasks.
+    let w = World::new();
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(express_calls(&w).is_empty(), "{:#?}", w.fake.calls());
+    assert!(!out.stdout().contains("Express mode"), "{}", out.stdout());
+
+    // --express: every stack but the database's, and the plan says so.
+    let w = World::new();
+    let (code, out) = w.run(&["deploy", "--yes", "--express"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    let calls = express_calls(&w);
+    for role in ["network", "artifacts", "database-access", "application"] {
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.contains(&format!(" techchallenge-dev-{role} "))),
+            "{role}: {calls:#?}"
+        );
+    }
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains(" techchallenge-dev-database ")),
+        "{calls:#?}"
+    );
+    assert!(
+        out.stdout()
+            .contains("Express mode (throw-away environment): techchallenge-dev-network"),
+        "{}",
+        out.stdout()
+    );
+
+    // `ephemeral = true` in the settings file does the same.
+    let w = World::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = dir.path().join("techchallenge.toml");
+    std::fs::write(&settings, "ephemeral = true\n").expect("write settings");
+    let settings = settings.to_str().expect("utf-8");
+    let (code, out) = w
+        .run(&["deploy", "--yes", "--config", settings], "", false)
+        .await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert_eq!(
+        express_calls(&w).len(),
+        calls.len(),
+        "{:#?}",
+        w.fake.calls()
+    );
+
+    // A value that is not a boolean is refused, naming the key.
+    std::fs::write(dir.path().join("bad.toml"), "ephemeral = \"yes\"\n").expect("write");
+    let bad = dir.path().join("bad.toml");
+    let (code, out) = w
+        .run(
+            &["plan", "--config", bad.to_str().expect("utf-8")],
+            "",
+            false,
+        )
+        .await;
+    assert_eq!(code, 2, "{}", out.stderr());
+    assert!(out.stderr().contains("ephemeral"), "{}", out.stderr());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_application_stack_is_created_while_rds_creates_the_database() {
+    let w = World::new();
+    // RDS takes long: the database stack's create is still running for many polls.
+    w.fake
+        .script("techchallenge-dev-database", Script::Slow { polls: 40 });
+    let (code, out) = w.run(&["deploy", "--yes"], "", false).await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    let calls = w.fake.calls();
+    let at = |line: &str| {
+        calls
+            .iter()
+            .position(|c| c == line)
+            .unwrap_or_else(|| panic!("no {line:?} in {calls:#?}"))
+    };
+    let access_done = at("settled techchallenge-dev-database-access CREATE_COMPLETE");
+    let app_started = at("ExecuteChangeSet techchallenge-dev-application");
+    let app_done = at("settled techchallenge-dev-application CREATE_COMPLETE");
+    let db_started = at("ExecuteChangeSet techchallenge-dev-database");
+    let db_done = at("settled techchallenge-dev-database CREATE_COMPLETE");
+    // Both wait for database-access only; the application's whole create runs inside the
+    // database's.
+    assert!(access_done < db_started && access_done < app_started);
+    assert!(app_started < db_done && app_done < db_done, "{calls:#?}");
 }

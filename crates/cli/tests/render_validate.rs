@@ -86,7 +86,7 @@ fn validate_passes_the_rendered_architecture() {
     );
     assert!(
         text(&out.stdout)
-            .starts_with("ok: 4 templates pass every architecture rule and 1 Guard rule file(s)")
+            .starts_with("ok: 5 templates pass every architecture rule and 1 Guard rule file(s)")
     );
 }
 

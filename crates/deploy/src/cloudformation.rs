@@ -144,6 +144,8 @@ pub struct StackInput {
     pub capabilities: Vec<String>,
     /// Ties the operation to its events.
     pub request_token: Option<RequestToken>,
+    /// Express mode (see `StackSpec::express`).
+    pub express: bool,
 }
 
 /// Whether a change set creates a stack or updates one.

@@ -179,6 +179,18 @@ pub enum Error {
         /// Who imports it.
         importers: Vec<StackName>,
     },
+    /// Another stack still uses this one at run time (see `StackSpec::used_by`).
+    #[error(
+        "cannot delete {stack}: {} still uses it; delete {} first, or both together",
+        list_names(users),
+        if users.len() == 1 { "that stack" } else { "those stacks" }
+    )]
+    InUse {
+        /// The stack to delete.
+        stack: StackName,
+        /// The stacks that stay and use it.
+        users: Vec<StackName>,
+    },
     /// Several stacks failed independently (parallel work); each is reported.
     #[error("{} stacks failed: {}", errors.len(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))]
     Several {

@@ -183,6 +183,15 @@ fn tags(input: &StackInput) -> Vec<sdk::Tag> {
         .collect()
 }
 
+/// Express mode when the input asks for it; CloudFormation's default (standard) otherwise.
+fn deployment_config(input: &StackInput) -> Option<sdk::DeploymentConfig> {
+    input.express.then(|| {
+        sdk::DeploymentConfig::builder()
+            .mode(sdk::DeploymentConfigMode::Express)
+            .build()
+    })
+}
+
 fn capabilities(input: &StackInput) -> Vec<sdk::Capability> {
     input
         .capabilities
@@ -368,6 +377,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_parameters(Some(parameters(&input.parameters)))
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
+            .set_deployment_config(deployment_config(input))
             .set_client_request_token(request_token(input.request_token.as_ref()))
             .send()
             .await
@@ -388,6 +398,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_parameters(Some(parameters(&input.parameters)))
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
+            .set_deployment_config(deployment_config(input))
             .set_client_request_token(request_token(input.request_token.as_ref()))
             .send()
             .await
@@ -446,6 +457,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_parameters(Some(parameters(&input.parameters)))
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
+            .set_deployment_config(deployment_config(input))
             .send()
             .await
             .map_err(classify)?;

@@ -106,6 +106,10 @@ pub struct StackSpec {
     pub tags: Vec<Tag>,
     /// Stacks whose exports this one imports: deployed before it, destroyed after it.
     pub depends_on: Vec<StackName>,
+    /// Stacks that use this one's resources at run time without importing its exports, so
+    /// that their deploys need not wait for it (the application finds the database through a
+    /// secret): `destroy` deletes them first, and refuses to delete this one while they stay.
+    pub used_by: Vec<StackName>,
     /// Resources the data-loss guard protects.
     pub protected: Vec<ProtectedResource>,
     /// Parameters applied with an update (previous template) right before the stack is deleted,
@@ -118,6 +122,10 @@ pub struct StackSpec {
     pub parameters_on_first_create: Vec<Parameter>,
     /// Capabilities acknowledged (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM` by default).
     pub capabilities: Vec<String>,
+    /// CloudFormation's express mode (`DeploymentConfig` `Mode: EXPRESS`): the stack's
+    /// operations complete once its resources are configured, without waiting for them to be
+    /// ready to serve. For throw-away environments only; off by default.
+    pub express: bool,
 }
 
 impl StackSpec {
@@ -129,6 +137,7 @@ impl StackSpec {
             parameters: Vec::new(),
             tags: Vec::new(),
             depends_on: Vec::new(),
+            used_by: Vec::new(),
             protected: Vec::new(),
             parameters_before_delete: Vec::new(),
             parameters_on_first_create: Vec::new(),
@@ -136,6 +145,7 @@ impl StackSpec {
                 "CAPABILITY_IAM".to_owned(),
                 "CAPABILITY_NAMED_IAM".to_owned(),
             ],
+            express: false,
         }
     }
 
@@ -157,6 +167,12 @@ impl StackSpec {
     /// Declares that this stack imports exports of `stack`.
     pub fn depends_on(mut self, stack: StackName) -> Self {
         self.depends_on.push(stack);
+        self
+    }
+
+    /// Declares that `stack` uses this one at run time (see [`StackSpec::used_by`]).
+    pub fn used_by(mut self, stack: StackName) -> Self {
+        self.used_by.push(stack);
         self
     }
 

@@ -99,6 +99,37 @@ async fn describe_stacks_converts_status_times_outputs_and_parameters() {
 }
 
 #[tokio::test]
+async fn express_mode_is_sent_only_when_asked_for() {
+    let express = |on: bool| {
+        mock!(Client::create_stack)
+            .match_requests(move |r| {
+                let mode = r.deployment_config().and_then(|c| c.mode());
+                mode == on.then_some(&sdk::DeploymentConfigMode::Express)
+            })
+            .then_output(|| {
+                aws_sdk_cloudformation::operation::create_stack::CreateStackOutput::builder()
+                    .stack_id("arn:aws:cloudformation:eu-west-1:123456789012:stack/s/1")
+                    .build()
+            })
+    };
+    for on in [true, false] {
+        let input = StackInput {
+            stack: stack(),
+            template: TemplateSource::Body("{}".to_owned()),
+            parameters: Vec::new(),
+            tags: Vec::new(),
+            capabilities: Vec::new(),
+            request_token: None,
+            express: on,
+        };
+        let rule = express(on);
+        let id = cfn(&[&rule]).create_stack(&input).await;
+        assert!(id.is_ok(), "express {on}: {id:?}");
+        assert_eq!(rule.num_calls(), 1);
+    }
+}
+
+#[tokio::test]
 async fn get_template_asks_for_the_original_template_and_returns_its_body() {
     let rule = mock!(Client::get_template)
         .match_requests(|r| {
@@ -344,6 +375,7 @@ async fn errors_are_classified() {
         tags: Vec::new(),
         capabilities: Vec::new(),
         request_token: None,
+        express: false,
     };
     assert_eq!(
         cfn(&[&no_updates]).update_stack(&input).await,

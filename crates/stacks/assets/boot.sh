@@ -12,9 +12,15 @@
 # fail while the database starts or another instance migrates, and systemd retries it; the boot
 # deadline below decides. Any failure, or no answer by the deadline, signals FAILURE.
 #
-# Deadlines (see crates/stacks/src/application/timing.rs): the app must answer within
-# ${BootDeadlineSeconds} s of this script's start, which with the instance's own start-up fits
-# inside the group's creation and update timeouts and its health-check grace period.
+# The database: on the environment's first create the instances start while RDS is still
+# creating it (the application stack does not wait for the database stack), so the script waits
+# until the instance exists and is no longer being created, up to ${DatabaseWaitSeconds} s. The
+# app learns the database's host and port from the secret, where CloudFormation's secret
+# attachment writes them once the instance exists.
+#
+# Deadlines (see crates/stacks/src/application/timing.rs): after that wait, the app must answer
+# within ${BootDeadlineSeconds} s, which with the instance's own start-up fits inside the
+# group's creation and update timeouts and its health-check grace period.
 #
 # When nothing waits for a signal (an instance launched by scale-out or to replace another),
 # CloudFormation refuses it; once the app serves, that is not an error.
@@ -26,8 +32,9 @@
 #
 # Test hooks (crates/system-tests/tests/boot.rs boots this under a real systemd): unset on
 # instances. TECHCHALLENGE_IMDS replaces the metadata endpoint, TECHCHALLENGE_RDS_CA_URL the CA
-# bundle's address, TECHCHALLENGE_BOOT_DEADLINE the deadline in seconds, TECHCHALLENGE_APP_PORT
-# the port (test instances share one network, so each needs its own).
+# bundle's address, TECHCHALLENGE_BOOT_DEADLINE the deadline in seconds,
+# TECHCHALLENGE_DATABASE_WAIT the database wait in seconds, TECHCHALLENGE_APP_PORT the port
+# (test instances share one network, so each needs its own).
 set -euo pipefail
 umask 022
 
@@ -35,6 +42,8 @@ imds=${!TECHCHALLENGE_IMDS:-http://169.254.169.254}
 rds_ca_url=${!TECHCHALLENGE_RDS_CA_URL:-https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem}
 default_deadline='${BootDeadlineSeconds}'
 boot_deadline=${!TECHCHALLENGE_BOOT_DEADLINE:-$default_deadline}
+default_database_wait='${DatabaseWaitSeconds}'
+database_wait=${!TECHCHALLENGE_DATABASE_WAIT:-$default_database_wait}
 
 install -d -m 0755 /var/log /var/tmp
 exec > >(tee -a /var/log/techchallenge-boot.log) 2>&1
@@ -47,8 +56,7 @@ boot_group='${BootLogGroup}'
 bucket='${ArtifactBucket}'
 key='${AppArtifactKey}'
 sha256='${AppArtifactSha256}'
-db_host='${DbHost}'
-db_port='${DbPort}'
+db_instance='${DbInstance}'
 db_name='${DbName}'
 db_secret='${DbSecretArn}'
 
@@ -151,6 +159,7 @@ on_exit() {
 trap on_exit EXIT
 
 [[ $boot_deadline =~ ^[0-9]+$ ]] || fail "the boot deadline must be a number of seconds: '$boot_deadline'"
+[[ $database_wait =~ ^[0-9]+$ ]] || fail "the database wait must be a number of seconds: '$database_wait'"
 
 # IMDSv2 only (the launch template requires tokens).
 token=$(curl -sf --retry 5 --retry-connrefused --max-time 5 -X PUT "$imds/latest/api/token" \
@@ -200,11 +209,11 @@ mv -T "$app_dir/.current.new" "$app_dir/current"
 binary=$app_dir/current/TechChallengeApp
 install -m 0644 "$work/rds-ca.pem" "$app_dir/etc/rds-ca.pem"
 
-# Configuration: no password in it (DbSecretId names where the app reads it from).
+# Configuration: no password, host or port in it: the app reads them from the secret
+# DbSecretId names (the host and port once the database exists).
 cat > "$work/conf.toml" <<CONF
 "DbType" = "postgres"
-"DbHost" = "$db_host"
-"DbPort" = "$db_port"
+"DbHost" = ""
 "DbName" = "$db_name"
 "DbSecretId" = "$db_secret"
 "DbSslMode" = "verify-full"
@@ -301,12 +310,35 @@ else
 fi
 systemctl daemon-reload
 systemctl enable "$unit"
+
+# The database may still be being created: wait for it (the role may describe that one
+# instance and no other), saying so once a minute (with the error, when the status cannot be
+# read). Any status but "creating" (or none yet) ends the wait; the service's own retries cover
+# the minutes until the secret has the host.
+t0=$SECONDS
+n=0
+while :; do
+  if status=$(aws rds describe-db-instances --region "$region" --db-instance-identifier "$db_instance" \
+    --query 'DBInstances[0].DBInstanceStatus' --output text 2>&1); then
+    [ "$status" = creating ] || break
+  elif [[ $status == *DBInstanceNotFound* ]]; then
+    status="not created yet"
+  fi
+  [ $((SECONDS - t0)) -lt "$database_wait" ] ||
+    fail "the database $db_instance was still $status after $((SECONDS - t0))s; is the database stack failing?"
+  [ $((n++ % 6)) -ne 0 ] ||
+    echo "techchallenge boot: waiting for the database $db_instance ($status) for $((SECONDS - t0))s"
+  sleep 10
+done
+echo "techchallenge boot: the database $db_instance is $status after $((SECONDS - t0))s"
+deadline=$((SECONDS + boot_deadline))
+
 # Queue the start and do not wait for it: a first attempt that fails must not fail the boot.
 systemctl start --no-block "$unit"
 
 # Tell CloudFormation only once the application answers its health check, which reaches the
 # database: a bad secret, security group or CA bundle fails the deployment instead.
-while [ "$SECONDS" -lt "$boot_deadline" ]; do
+while [ "$SECONDS" -lt "$deadline" ]; do
   if curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$port/healthcheck/"; then
     echo "techchallenge boot: the application answers /healthcheck/ after ${!SECONDS}s"
     # Serving is what counts: a signal nobody waits for, or one lost, does not fail the boot.
@@ -318,4 +350,4 @@ done
 echo "techchallenge boot: the service's last lines (systemd, then the app):"
 journalctl -u "$unit" -n 10 --no-pager -o cat || true
 tail -n 30 "$app_log" || true
-fail "the application did not answer /healthcheck/ within ${!boot_deadline}s: $(systemctl show -p ActiveState,SubState,NRestarts --value "$unit" | paste -sd ' ')"
+fail "the application did not answer /healthcheck/ within ${!boot_deadline}s of the database being there: $(systemctl show -p ActiveState,SubState,NRestarts --value "$unit" | paste -sd ' ')"

@@ -1,4 +1,4 @@
-//! The whole architecture for one set of settings: the four stacks, in dependency order, each
+//! The whole architecture for one set of settings: the five stacks, in dependency order, each
 //! with its name, template, dependencies and the resources the deploy engine must never
 //! replace or delete without an explicit data-loss flag.
 
@@ -7,7 +7,7 @@ use cfn_template::{Template, TemplateError};
 use crate::naming::{Naming, StackRole};
 use crate::rules::RenderedStack;
 use crate::settings::Settings;
-use crate::{application, artifacts, database, network};
+use crate::{application, artifacts, database, database_access, network};
 
 /// A resource whose replacement or deletion loses data, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,9 @@ pub struct StackDefinition {
     pub template: Template,
     /// Names of the stacks it imports from (deployed before it, deleted after it).
     pub depends_on: Vec<String>,
+    /// Names of the stacks that use it at run time without importing from it (deleted
+    /// before it; it is not deleted alone while they exist): the application uses the database.
+    pub used_by: Vec<String>,
     /// Resources guarded against replacement and deletion.
     pub protected: Vec<ProtectedResource>,
     /// Parameter values the deployer passes explicitly on every deploy (the build's key and
@@ -41,12 +44,13 @@ pub struct StackDefinition {
     pub first_create_parameters: Vec<(&'static str, &'static str)>,
 }
 
-/// The four stacks for one environment.
+/// The five stacks for one environment.
 #[derive(Debug, Clone)]
 pub struct Architecture {
     /// The settings it was built from.
     pub settings: Settings,
-    /// The stacks in deployment order: network, artifacts, database, application.
+    /// The stacks in deployment order: network, artifacts, database access, database,
+    /// application.
     pub stacks: Vec<StackDefinition>,
 }
 
@@ -59,6 +63,7 @@ impl Architecture {
             let template = match role {
                 StackRole::Network => network::template(settings, &naming)?,
                 StackRole::Artifacts => artifacts::template(&naming)?,
+                StackRole::DatabaseAccess => database_access::template(&naming)?,
                 StackRole::Database => database::template(settings, &naming)?,
                 StackRole::Application => application::template(settings, &naming)?,
             };
@@ -71,6 +76,10 @@ impl Architecture {
                     .iter()
                     .map(|d| naming.stack_name(*d))
                     .collect(),
+                used_by: match role {
+                    StackRole::Database => vec![naming.stack_name(StackRole::Application)],
+                    _ => Vec::new(),
+                },
                 protected: protected_resources(role),
                 parameters: match role {
                     StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "true")],
@@ -120,17 +129,17 @@ fn protected_resources(role: StackRole) -> Vec<ProtectedResource> {
                 reason: "the database lives in this subnet: replacing it replaces the database",
             })
             .collect(),
-        StackRole::Database => vec![
+        StackRole::Database => vec![ProtectedResource {
+            logical_id: database::DATABASE_ID,
+            reason: "replacing or deleting the database instance loses every task stored since the last snapshot",
+        }],
+        StackRole::DatabaseAccess => vec![
             ProtectedResource {
-                logical_id: database::DATABASE_ID,
-                reason: "replacing or deleting the database instance loses every task stored since the last snapshot",
-            },
-            ProtectedResource {
-                logical_id: database::SECRET_ID,
+                logical_id: database_access::SECRET_ID,
                 reason: "replacing the secret changes the master password and locks the application out",
             },
             ProtectedResource {
-                logical_id: database::SUBNET_GROUP_ID,
+                logical_id: database_access::SUBNET_GROUP_ID,
                 reason: "replacing the subnet group replaces the database instance",
             },
         ],

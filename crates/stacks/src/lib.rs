@@ -1,5 +1,5 @@
-//! The TechChallenge architecture as typed Rust: the network, artifacts, database and
-//! application stacks, the template settings that vary between deployments, and the
+//! The TechChallenge architecture as typed Rust: the network, artifacts, database-access,
+//! database and application stacks, the template settings that vary between deployments, and the
 //! architecture's own rules that `techchallenge validate` checks on rendered templates. It
 //! depends on the template model only: no AWS calls, no command line, no deploy-time settings
 //! (region, credentials, the build to ship: those belong to the CLI).
@@ -19,6 +19,7 @@ pub mod application;
 mod architecture;
 pub mod artifacts;
 pub mod database;
+pub mod database_access;
 mod naming;
 pub mod network;
 pub mod rules;

@@ -6,14 +6,18 @@ use std::fmt;
 
 use cfn_template::{Expr, Output};
 
-/// One of the four stacks.
+/// One of the five stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StackRole {
     /// VPC, subnets, routing.
     Network,
     /// The private bucket instances fetch the application from.
     Artifacts,
-    /// PostgreSQL on RDS and its secret.
+    /// What the database's clients need at once and what it is created into: its security
+    /// groups, subnet group, secret and monitoring role. Created in seconds, so the
+    /// application's instances start while RDS is still creating the database.
+    DatabaseAccess,
+    /// The PostgreSQL instance on RDS (15–20 minutes to create, Multi-AZ).
     Database,
     /// Load balancer and instances.
     Application,
@@ -21,9 +25,10 @@ pub enum StackRole {
 
 impl StackRole {
     /// All stacks in deployment order.
-    pub const ALL: [StackRole; 4] = [
+    pub const ALL: [StackRole; 5] = [
         StackRole::Network,
         StackRole::Artifacts,
+        StackRole::DatabaseAccess,
         StackRole::Database,
         StackRole::Application,
     ];
@@ -33,20 +38,23 @@ impl StackRole {
         match self {
             StackRole::Network => "network",
             StackRole::Artifacts => "artifacts",
+            StackRole::DatabaseAccess => "database-access",
             StackRole::Database => "database",
             StackRole::Application => "application",
         }
     }
 
-    /// The stacks whose exports this one imports.
+    /// The stacks whose exports this one imports. The application does not wait for the
+    /// database: its instances learn the database's address from the secret once it exists.
     pub fn depends_on(self) -> &'static [StackRole] {
         match self {
             StackRole::Network | StackRole::Artifacts => &[],
-            StackRole::Database => &[StackRole::Network],
+            StackRole::DatabaseAccess => &[StackRole::Network],
+            StackRole::Database => &[StackRole::DatabaseAccess],
             StackRole::Application => &[
                 StackRole::Network,
                 StackRole::Artifacts,
-                StackRole::Database,
+                StackRole::DatabaseAccess,
             ],
         }
     }
@@ -81,6 +89,12 @@ pub enum Export {
     DatabaseSecretArn,
     /// The security group whose members may connect to the database.
     DatabaseClientSecurityGroup,
+    /// The database's own security group (accepts its clients only).
+    DatabaseSecurityGroup,
+    /// The RDS subnet group of the two private subnets.
+    DatabaseSubnetGroup,
+    /// The role RDS publishes enhanced monitoring metrics with.
+    DatabaseMonitoringRoleArn,
     /// The name of the bucket holding the application's artifacts.
     ArtifactBucket,
 }
@@ -95,7 +109,13 @@ impl Export {
             | Export::PrivateSubnetA
             | Export::PrivateSubnetB => StackRole::Network,
             Export::ArtifactBucket => StackRole::Artifacts,
-            _ => StackRole::Database,
+            Export::DatabaseEndpoint | Export::DatabasePort => StackRole::Database,
+            Export::DatabaseName
+            | Export::DatabaseSecretArn
+            | Export::DatabaseClientSecurityGroup
+            | Export::DatabaseSecurityGroup
+            | Export::DatabaseSubnetGroup
+            | Export::DatabaseMonitoringRoleArn => StackRole::DatabaseAccess,
         }
     }
 
@@ -112,6 +132,9 @@ impl Export {
             Export::DatabaseName => "DatabaseName",
             Export::DatabaseSecretArn => "DatabaseSecretArn",
             Export::DatabaseClientSecurityGroup => "DatabaseClientSecurityGroup",
+            Export::DatabaseSecurityGroup => "DatabaseSecurityGroup",
+            Export::DatabaseSubnetGroup => "DatabaseSubnetGroup",
+            Export::DatabaseMonitoringRoleArn => "DatabaseMonitoringRoleArn",
             Export::ArtifactBucket => "ArtifactBucket",
         }
     }

@@ -73,7 +73,17 @@ fn database_is_private_multi_az_encrypted_backed_up_and_protected() {
     );
     assert_eq!(db["DeletionPolicy"], "Snapshot");
     assert_eq!(db["UpdateReplacePolicy"], "Snapshot");
-    let group = &db_stack["Resources"]["DatabaseSubnetGroup"]["Properties"]["SubnetIds"];
+    // Created into the database-access stack's subnet group and security group.
+    assert_eq!(
+        p["DBSubnetGroupName"],
+        json!({"Fn::ImportValue": "techchallenge-dev-database-access-DatabaseSubnetGroup"})
+    );
+    assert_eq!(
+        p["VPCSecurityGroups"],
+        json!([{"Fn::ImportValue": "techchallenge-dev-database-access-DatabaseSecurityGroup"}])
+    );
+    let access = stack(&stacks, "-database-access");
+    let group = &access["Resources"]["DatabaseSubnetGroup"]["Properties"]["SubnetIds"];
     assert_eq!(
         group,
         &json!([
@@ -87,13 +97,24 @@ fn database_is_private_multi_az_encrypted_backed_up_and_protected() {
 fn the_master_password_is_generated_by_aws_and_only_referenced() {
     let stacks = default_stacks();
     let db_stack = stack(&stacks, "-database");
-    let secret = &db_stack["Resources"]["DatabaseSecret"]["Properties"]["GenerateSecretString"];
+    let access = stack(&stacks, "-database-access");
+    let secret = &access["Resources"]["DatabaseSecret"]["Properties"]["GenerateSecretString"];
     assert_eq!(secret["GenerateStringKey"], "password");
     let password = &db_stack["Resources"]["Database"]["Properties"]["MasterUserPassword"];
     assert_eq!(
         password,
-        &json!({"Fn::Sub": "{{resolve:secretsmanager:${DatabaseSecret}:SecretString:password}}"})
+        &json!({"Fn::Sub": [
+            "{{resolve:secretsmanager:${SecretId}:SecretString:password}}",
+            {"SecretId": {"Fn::ImportValue": "techchallenge-dev-database-access-DatabaseSecretArn"}}
+        ]})
     );
+    // The attachment writes the instance's host and port into that secret.
+    let attachment = &db_stack["Resources"]["DatabaseSecretAttachment"]["Properties"];
+    assert_eq!(
+        attachment["SecretId"],
+        json!({"Fn::ImportValue": "techchallenge-dev-database-access-DatabaseSecretArn"})
+    );
+    assert_eq!(attachment["TargetId"], json!({"Ref": "Database"}));
     for s in &stacks {
         // No parameter may carry a password, and no NoEcho trick is needed.
         let params = s.template["Parameters"]
@@ -188,13 +209,23 @@ fn application_has_an_internet_facing_alb_a_3000_target_group_and_an_asg_across_
         json!(signals["Count"].to_string()),
         "one signal per instance"
     );
-    assert_eq!(signals["Timeout"], "PT15M");
+    // An hour: on the first create, instances wait for RDS to create the database.
+    assert_eq!(signals["Timeout"], "PT1H");
+    assert_eq!(p["HealthCheckGracePeriod"], 3600);
     let policies = resources_of_type(app, "AWS::AutoScaling::ScalingPolicy");
     assert_eq!(policies.len(), 1);
     assert_eq!(
         policies[0].1["Properties"]["PolicyType"],
         "TargetTrackingScaling"
     );
+    // Nothing imported from the database stack: the application stack is created while RDS
+    // creates the instance; host and port come from the secret (database-access stack).
+    let text = app.to_string();
+    assert!(
+        !text.contains("techchallenge-dev-database-Database"),
+        "{text}"
+    );
+    assert!(text.contains("techchallenge-dev-database-access-DatabaseSecretArn"));
     // No launch configuration (new accounts cannot create them).
     assert!(resources_of_type(app, "AWS::AutoScaling::LaunchConfiguration").is_empty());
 }

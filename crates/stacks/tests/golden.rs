@@ -52,6 +52,11 @@ fn artifacts() {
 }
 
 #[test]
+fn database_access() {
+    check(StackRole::DatabaseAccess);
+}
+
+#[test]
 fn database() {
     check(StackRole::Database);
 }

@@ -2,7 +2,7 @@
 //! stack with the stacks crate, fills the launch template's UserData as CloudFormation's
 //! `Fn::Sub` would, and boots it in a systemd-nspawn container (`boot/instance.rs`) that runs it
 //! once, as root, from a boot-time unit as cloud-init does. The script talks to real things: the
-//! real `aws` command (PyPI's AWS CLI) against moto for S3, Secrets Manager and CloudFormation's
+//! real `aws` command (PyPI's AWS CLI) against moto for S3, Secrets Manager, RDS and CloudFormation's
 //! SignalResource (added to moto by the project's launcher, which refuses a signal nobody waits
 //! for as CloudFormation does), the local PostgreSQL over TLS with verify-full (Debian's
 //! certificate plays the RDS CA bundle), and a metadata server on loopback for IMDSv2.
@@ -10,8 +10,9 @@
 //!
 //! Scenarios, each asserting what happened (the unit's state, the signals CloudFormation
 //! received, the boot log, rows in the table):
-//! first boot; the database refusing connections for 60 s; another instance holding the
-//! migration lock for 100 s; a secret that can never be read; a wrong build checksum; a
+//! first boot; the database refusing connections for 60 s; an instance booting while RDS still
+//! creates the database (it waits, then serves); a database that never appears; another
+//! instance holding the migration lock for 100 s; a secret that can never be read; a wrong build checksum; a
 //! scale-out boot nobody waits for; a reboot.
 //!
 //! The containers share the host's network: the first-boot scenario serves on the real port
@@ -112,12 +113,13 @@ fn first_boot_installs_migrates_serves_in_its_sandbox_and_signals_success() {
         Some(format!("releases/{}", boot.sha256).into())
     );
 
-    // The configuration names the secret, verifies TLS, and holds no password.
+    // The configuration names the secret, verifies TLS, and holds no password; no host either:
+    // the app reads it from the secret, where the secret attachment wrote it.
     let conf = boot.instance.file("/opt/techchallenge/etc/conf.toml");
     for line in [
         format!("\"DbSecretId\" = \"{}\"", boot.db.secret_arn),
         "\"DbSslMode\" = \"verify-full\"".to_owned(),
-        format!("\"DbHost\" = \"{}\"", services.cert_name),
+        "\"DbHost\" = \"\"".to_owned(),
         "\"ListenPort\" = \"3000\"".to_owned(),
     ] {
         assert!(conf.lines().any(|l| l == line), "{line} in:\n{conf}");
@@ -205,6 +207,77 @@ fn a_database_that_refuses_connections_for_60_s_still_ends_in_success() {
             .file("/var/log/techchallenge/app.log")
             .contains("refused"),
         "the app's own log says why it could not start: {}",
+        boot.story()
+    );
+}
+
+#[test]
+fn an_instance_booting_while_rds_creates_the_database_waits_for_it_then_serves() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    // The environment's first create: the application stack runs beside the database stack.
+    let mut boot = Boot::prepare(
+        &services,
+        Options {
+            database_later: true,
+            ..Options::default()
+        },
+    );
+    boot.start();
+    // RDS takes 15-20 minutes on AWS; here the database appears after 40 s.
+    std::thread::sleep(Duration::from_secs(40));
+    let waiting = format!(
+        "waiting for the database {} (not created yet)",
+        boot.db_instance
+    );
+    assert!(boot.boot_log().contains(&waiting), "{}", boot.story());
+    assert_eq!(boot.received(), Vec::<String>::new(), "no signal yet");
+    assert_eq!(
+        boot.instance.unit("techchallenge.service").active,
+        "inactive",
+        "the app is not started before the database exists: {}",
+        boot.story()
+    );
+    boot.create_database();
+    assert!(boot.wait(BOOT_LIMIT), "{}", boot.story());
+    assert!(boot.elapsed() >= Duration::from_secs(40));
+    assert_eq!(boot.received(), ["SUCCESS"], "{}", boot.story());
+    let log = boot.boot_log();
+    assert!(
+        log.contains(&format!("the database {} is available", boot.db_instance)),
+        "{log}"
+    );
+    assert_eq!(
+        rows(&services, &boot, "SELECT count(*) FROM tasks"),
+        "3",
+        "migrated and seeded once, at the host the secret gave"
+    );
+}
+
+#[test]
+fn a_database_that_never_appears_fails_the_boot_after_the_wait_saying_why() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let mut boot = Boot::prepare(
+        &services,
+        Options {
+            database_later: true,
+            database_wait: Some(25),
+            ..Options::default()
+        },
+    );
+    assert!(!boot.boot(BOOT_LIMIT), "{}", boot.story());
+    assert_eq!(boot.received(), ["FAILURE"], "{}", boot.story());
+    let reason = format!(
+        "the database {} was still not created yet after",
+        boot.db_instance
+    );
+    assert!(boot.boot_log().contains(&reason), "{}", boot.story());
+    assert!(
+        boot.shipped_boot_log().iter().any(|l| l.contains(&reason)),
+        "the reason reaches CloudWatch Logs before the rollback: {}",
         boot.story()
     );
 }

@@ -84,6 +84,7 @@ struct Aws {
     iam: aws_sdk_iam::Client,
     s3: aws_sdk_s3::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    secrets: aws_sdk_secretsmanager::Client,
     config: aws_config::SdkConfig,
 }
 
@@ -102,6 +103,7 @@ impl Aws {
             iam: aws_sdk_iam::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
             config: config.clone(),
         }
     }
@@ -275,7 +277,13 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     let out = deploy(&url, &v1, &[]);
     assert!(out.contains("Application URL: http://"), "{out}");
     assert!(out.contains("application build uploaded to s3://"), "{out}");
-    for role in ["network", "artifacts", "database", "application"] {
+    for role in [
+        "network",
+        "artifacts",
+        "database-access",
+        "database",
+        "application",
+    ] {
         assert!(
             out.contains(&format!("techchallenge-{ENV}-{role}: created in")),
             "{role}: {out}"
@@ -284,6 +292,7 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
 
     let net = aws.resources("network").await;
     let db = aws.resources("database").await;
+    let access = aws.resources("database-access").await;
     let app = aws.resources("application").await;
     let artifacts = aws.resources("artifacts").await;
 
@@ -348,11 +357,11 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
         "the instances: 3000 from the load balancer's group only, no CIDR"
     );
     assert_eq!(
-        aws.only_tcp_rule(&db["DatabaseSecurityGroup"]).await,
+        aws.only_tcp_rule(&access["DatabaseSecurityGroup"]).await,
         (
             5432,
             vec![],
-            vec![db["DatabaseClientSecurityGroup"].clone()]
+            vec![access["DatabaseClientSecurityGroup"].clone()]
         ),
         "the database: 5432 from the client group the instances carry, no CIDR"
     );
@@ -420,6 +429,24 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
         .filter_map(|s| s.subnet_identifier().map(str::to_owned))
         .collect();
     assert_eq!(db_subnets, private);
+    // The secret's attachment wrote the instance's address into the secret (the moto launcher
+    // does what AWS does there): the instances learn it there, without importing anything from
+    // the database stack, which is what lets the application stack run beside it.
+    let secret = aws
+        .secrets
+        .get_secret_value()
+        .secret_id(&access["DatabaseSecret"])
+        .send()
+        .await
+        .expect("the database secret");
+    let secret: Value =
+        serde_json::from_str(secret.secret_string().unwrap_or_default()).expect("secret json");
+    assert_eq!(
+        secret["host"].as_str(),
+        instance.endpoint().and_then(|e| e.address())
+    );
+    assert_eq!(secret["port"], 5432);
+    assert_eq!(secret["username"], "postgres");
     // moto ignores VPCSecurityGroups on RDS (the instance shows the default group), so the
     // database's attachment to its group is asserted on the template the deployer sends.
     let rendered = ok(&techchallenge(
@@ -429,7 +456,8 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     let template: Value = serde_json::from_str(&rendered).expect("template json");
     assert_eq!(
         template["Resources"]["Database"]["Properties"]["VPCSecurityGroups"],
-        serde_json::json!([{"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]}])
+        serde_json::json!([{"Fn::ImportValue":
+            format!("techchallenge-{ENV}-database-access-DatabaseSecurityGroup")}])
     );
 
     // Auto scaling group across both public subnets, with its instances.
@@ -502,8 +530,14 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     moto::start_recording(&url);
     let out = deploy(&url, &v1, &[]);
     let calls = moto::stop_recording(&url);
-    let stacks = ["network", "artifacts", "database", "application"]
-        .map(|role| format!(" techchallenge-{ENV}-{role}"));
+    let stacks = [
+        "network",
+        "artifacts",
+        "database-access",
+        "database",
+        "application",
+    ]
+    .map(|role| format!(" techchallenge-{ENV}-{role}"));
     for stack in &stacks {
         let of_stack = calls.iter().filter(|c| c.ends_with(stack)).count();
         assert!((1..=3).contains(&of_stack), "{stack}: {calls:#?}");
@@ -591,7 +625,7 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
 
     // status and outputs report it.
     let status = ok(&techchallenge(&url, &["status"]));
-    for role in ["network", "artifacts"] {
+    for role in ["network", "artifacts", "database-access"] {
         assert!(
             status.contains(&format!("techchallenge-{ENV}-{role}: CREATE_COMPLETE")),
             "{status}"

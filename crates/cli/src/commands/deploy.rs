@@ -128,7 +128,7 @@ pub async fn run(
         artifact,
         image,
         specs,
-    } = prepare(&s, args.stack, args.update_image).await?;
+    } = prepare(&s, args.stack, args.update_image, args.express).await?;
     let hook = Arc::new(UploadHook {
         artifacts_stack: specs::role_name(&s.architecture, StackRole::Artifacts)?,
         artifact,
@@ -173,6 +173,9 @@ async fn deploy(
         }
     } else {
         for line in view::plan(&plan) {
+            console.println(&line);
+        }
+        if let Some(line) = view::express(specs) {
             console.println(&line);
         }
         if let Some(choice) = image {

@@ -56,6 +56,7 @@ fn roles(selection: StackSelection) -> Vec<StackRole> {
     match selection {
         StackSelection::Network => vec![StackRole::Network],
         StackSelection::Artifacts => vec![StackRole::Artifacts],
+        StackSelection::DatabaseAccess => vec![StackRole::DatabaseAccess],
         StackSelection::Database => vec![StackRole::Database],
         StackSelection::Application => vec![StackRole::Application],
         StackSelection::All => StackRole::ALL.to_vec(),
@@ -123,7 +124,15 @@ struct Prepared {
     specs: Vec<StackSpec>,
 }
 
-async fn prepare(s: &Session, selection: StackSelection, update_image: bool) -> Result<Prepared> {
+/// Builds the specs of `selection`: the build and image resolved for the application stack,
+/// express mode (`--express`, or `ephemeral = true`) on every stack but the database's, whose
+/// first create must end with an existing instance (deletion protection is switched on then).
+async fn prepare(
+    s: &Session,
+    selection: StackSelection,
+    update_image: bool,
+    express: bool,
+) -> Result<Prepared> {
     let roles = roles(selection);
     let (artifact, image) = if roles.contains(&StackRole::Application) {
         let build = crate::app_build::resolve(s.config.app_binary.as_deref()).await?;
@@ -145,7 +154,13 @@ async fn prepare(s: &Session, selection: StackSelection, update_image: bool) -> 
         artifact: artifact.as_ref(),
         image: image.as_ref().map(ImageChoice::parameter),
     };
-    let specs = crate::specs::specs(&s.architecture, &roles, &inputs)?;
+    let mut specs = crate::specs::specs(&s.architecture, &roles, &inputs)?;
+    if express || s.config.ephemeral {
+        let database = crate::specs::role_name(&s.architecture, StackRole::Database)?;
+        for spec in specs.iter_mut().filter(|spec| spec.name != database) {
+            spec.express = true;
+        }
+    }
     Ok(Prepared {
         artifact,
         image,

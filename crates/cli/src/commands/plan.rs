@@ -24,7 +24,7 @@ pub async fn run(
         artifact,
         image,
         specs,
-    } = prepare(&s, args.stack, args.update_image).await?;
+    } = prepare(&s, args.stack, args.update_image, args.express).await?;
     let artifact = artifact.as_ref();
     let plan = until_interrupted(console, async {
         s.engine
@@ -50,6 +50,9 @@ pub async fn run(
         return Ok(0);
     }
     for line in view::plan(&plan) {
+        console.println(&line);
+    }
+    if let Some(line) = view::express(&specs) {
         console.println(&line);
     }
     if let Some(a) = artifact {

@@ -1,5 +1,6 @@
 //! `Engine::destroy`: deletes stacks in reverse dependency order, one at a time, waiting for each;
-//! refuses while another stack still imports an export (naming the importer); applies the
+//! refuses while another stack still imports an export (naming the importer) or uses a stack at
+//! run time (`StackSpec::used_by`); applies the
 //! spec's pre-deletion parameters (e.g. lifting deletion protection) with the previous template.
 
 use std::collections::HashSet;
@@ -75,13 +76,26 @@ impl Engine {
                     .unwrap_or_else(|| StackSpec::new(name.clone(), "{}"))
             })
             .collect();
-        let mut order = dependency_order(&specs)?;
+        // A stack's run-time users go first, as its importers do: for the order, a user
+        // depends on what it uses.
+        let ordering: Vec<StackSpec> = specs
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                let used = specs.iter().filter(|other| other.used_by.contains(&s.name));
+                s.depends_on.extend(used.map(|other| other.name.clone()));
+                s
+            })
+            .collect();
+        let mut order = dependency_order(&ordering)?;
         order.reverse();
         let doomed: HashSet<&StackName> = selected.iter().collect();
-        // Refuse before deleting anything if a stack outside the set still imports an export.
+        // Refuse before deleting anything if a stack outside the set still imports an export,
+        // or uses one of these stacks at run time.
         for &i in &order {
             if let Some(d) = self.describe(&specs[i].name).await? {
                 self.check_imports(&d, &doomed, known).await?;
+                self.check_users(&specs[i], &doomed).await?;
             }
         }
         let mut stacks = Vec::new();
@@ -193,6 +207,32 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Fails with [`Error::InUse`] if a run-time user of `spec` that is not being deleted exists.
+    async fn check_users(
+        &self,
+        spec: &StackSpec,
+        doomed: &HashSet<&StackName>,
+    ) -> Result<(), Error> {
+        let mut users = Vec::new();
+        for user in spec.used_by.iter().filter(|u| !doomed.contains(u)) {
+            if self
+                .describe(user)
+                .await?
+                .is_some_and(|d| !d.status.is_review())
+            {
+                users.push(user.clone());
+            }
+        }
+        if users.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InUse {
+                stack: spec.name.clone(),
+                users,
+            })
+        }
     }
 
     /// The known stacks that declare a dependency on `stack` and exist.

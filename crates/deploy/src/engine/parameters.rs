@@ -35,6 +35,7 @@ impl Engine {
             tags: spec.tags.clone(),
             capabilities: spec.capabilities.clone(),
             request_token: Some(token.clone()),
+            express: spec.express,
         };
         let seen = self.event_cursor(stack).await?;
         match self

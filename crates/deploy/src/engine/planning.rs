@@ -38,6 +38,7 @@ pub(crate) fn stack_input(
         tags: spec.tags.clone(),
         capabilities: spec.capabilities.clone(),
         request_token: token,
+        express: spec.express,
     }
 }
 

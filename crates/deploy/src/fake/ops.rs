@@ -39,6 +39,17 @@ impl State {
         self.take_error(operation).map_or(Ok(()), Err)
     }
 
+    /// Like [`State::enter`] for the calls that take a deployment mode; an express one is
+    /// logged as `"Operation stack EXPRESS"`.
+    fn enter_with(&mut self, operation: &str, input: &StackInput) -> Result<(), ApiError> {
+        let stack = input.stack.as_str();
+        if input.express {
+            self.calls.push(format!("{operation} {stack} EXPRESS"));
+            return self.take_error(operation).map_or(Ok(()), Err);
+        }
+        self.enter(operation, stack)
+    }
+
     /// The input's parameter values (`UsePreviousValue` resolved), sorted by key: CloudFormation
     /// does not care in which order parameters are given.
     fn resolve_params(&self, stack: &str, input: &StackInput) -> Vec<(String, String)> {
@@ -251,7 +262,7 @@ impl CloudFormation for FakeCloudFormation {
         self.round_trip().await;
         let mut state = self.lock();
         let name = input.stack.as_str();
-        state.enter("CreateStack", name)?;
+        state.enter_with("CreateStack", input)?;
         if state.stacks.contains_key(name) {
             return Err(ApiError::AlreadyExists {
                 message: format!("Stack [{name}] already exists"),
@@ -264,7 +275,7 @@ impl CloudFormation for FakeCloudFormation {
         self.round_trip().await;
         let mut state = self.lock();
         let name = input.stack.as_str();
-        state.enter("UpdateStack", name)?;
+        state.enter_with("UpdateStack", input)?;
         let Some(stack) = state.stacks.get(name) else {
             return Err(not_found(name));
         };
@@ -346,7 +357,7 @@ impl CloudFormation for FakeCloudFormation {
         self.round_trip().await;
         let mut state = self.lock();
         let stack = input.stack.as_str();
-        state.enter("CreateChangeSet", stack)?;
+        state.enter_with("CreateChangeSet", input)?;
         let existing = state
             .stacks
             .get(stack)

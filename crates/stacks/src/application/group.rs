@@ -55,7 +55,7 @@ pub fn add(
     let options = t.options(&group)?;
     options.resource_signal = Some(ResourceSignal {
         count: app.desired_instances,
-        timeout: timing::signal_timeout(),
+        timeout: timing::creation_signal_timeout(),
     });
     // As few batches as MaxSize allows: each batch's new instances come up beside the
     // `min_instances` kept in service (the group grows to at most `max_instances`) and signal

@@ -169,8 +169,7 @@ fn boot_script(naming: &Naming, logs: &LogGroups) -> Expr {
                 "ArtifactBucket".to_owned(),
                 naming.import(Export::ArtifactBucket),
             ),
-            ("DbHost".to_owned(), naming.import(Export::DatabaseEndpoint)),
-            ("DbPort".to_owned(), naming.import(Export::DatabasePort)),
+            ("DbInstance".to_owned(), naming.database_instance().into()),
             ("DbName".to_owned(), naming.import(Export::DatabaseName)),
             (
                 "DbSecretArn".to_owned(),
@@ -186,6 +185,10 @@ fn boot_script(naming: &Naming, logs: &LogGroups) -> Expr {
             (
                 "BootDeadlineSeconds".to_owned(),
                 timing::BOOT_DEADLINE_SECONDS.to_string().into(),
+            ),
+            (
+                "DatabaseWaitSeconds".to_owned(),
+                timing::DATABASE_WAIT_SECONDS.to_string().into(),
             ),
         ],
     )

@@ -47,6 +47,14 @@ fn instance_role(naming: &Naming, logs: &LogGroups) -> Role {
                     vec![naming.import(Export::DatabaseSecretArn)],
                 ),
                 Statement::allow(&["cloudformation:SignalResource"], vec![stack_arn]),
+                // The boot waits while the database is still being created (one instance).
+                Statement::allow(
+                    &["rds:DescribeDBInstances"],
+                    vec![Expr::sub(format!(
+                        "arn:${{AWS::Partition}}:rds:${{AWS::Region}}:${{AWS::AccountId}}:db:{}",
+                        naming.database_instance()
+                    ))],
+                ),
                 // The groups' ARNs end in `:*`, which covers their streams and no other group.
                 Statement::allow(
                     &[

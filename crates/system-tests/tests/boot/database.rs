@@ -1,6 +1,8 @@
 //! A database of the test's own: a login and database in the local PostgreSQL and a secret in
-//! moto holding that login, the way the database stack leaves them for the instances. Its
-//! password is a canary: finding it anywhere but in the secret means it leaked.
+//! moto holding that login, the way the database-access stack leaves them for the instances,
+//! and, once "attached", the database's host and port, as the database stack's secret
+//! attachment writes them when RDS has created the instance. Its password is a canary: finding
+//! it anywhere but in the secret means it leaked.
 
 use std::process::Command;
 
@@ -22,7 +24,7 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates the login, its database and the secret naming them.
+    /// Creates the login, its database and the secret naming them (without host and port yet).
     pub fn create(services: &Services) -> TestDatabase {
         let tag = unique_tag();
         let password = canary(&tag);
@@ -58,6 +60,28 @@ impl TestDatabase {
 /// A password distinctive enough that finding it anywhere can only mean it leaked.
 fn canary(tag: &str) -> String {
     format!("BootLeakCanary-{tag}-Zq7")
+}
+
+impl TestDatabase {
+    /// Adds the connection details to the secret, as CloudFormation's secret attachment does
+    /// once the RDS instance exists: engine, host, port (a number) and the instance's id.
+    pub fn attach(&self, services: &Services, host: &str, port: u16, instance: &str) {
+        services.moto(
+            "PutSecretValue",
+            &json!({
+                "SecretId": self.secret_arn,
+                "SecretString": json!({
+                    "username": self.user,
+                    "password": self.password,
+                    "engine": "postgres",
+                    "host": host,
+                    "port": port,
+                    "dbInstanceIdentifier": instance,
+                })
+                .to_string(),
+            }),
+        );
+    }
 }
 
 impl Drop for TestDatabase {

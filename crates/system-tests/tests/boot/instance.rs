@@ -37,6 +37,8 @@ pub struct InstanceConfig {
     pub boot_deadline: Option<u32>,
     /// The app's port, when not 3000 (instances share the host's network).
     pub app_port: Option<u16>,
+    /// The database wait in seconds, when the test shortens it.
+    pub database_wait: Option<u32>,
 }
 
 /// A unit's state, as `systemctl show` reports it.
@@ -184,6 +186,15 @@ impl Instance {
     /// Writes what EC2 and cloud-init would provide (see the module comment).
     fn configure(&self, config: &InstanceConfig) {
         let r = |p: &str| self.root.join(p.trim_start_matches('/'));
+        // PyPI's AWS CLI (v1) sends `rds` commands in us-east-1 to https://rds.amazonaws.com
+        // whatever AWS_ENDPOINT_URL says (an SSL common-name override of v1 only); Amazon Linux
+        // 2023's CLI v2 has no such override, and an instance needs no endpoint. Here the
+        // endpoint is passed explicitly, ahead of the real CLI in PATH.
+        write(
+            &r("/usr/local/sbin/aws"),
+            "#!/bin/sh\nexec /usr/local/bin/aws --endpoint-url \"$AWS_ENDPOINT_URL\" \"$@\"\n",
+            0o755,
+        );
         write(
             &r("/etc/hosts"),
             &format!(
@@ -223,6 +234,10 @@ impl Instance {
             + &config
                 .app_port
                 .map(|p| format!("Environment=TECHCHALLENGE_APP_PORT={p}\n"))
+                .unwrap_or_default()
+            + &config
+                .database_wait
+                .map(|w| format!("Environment=TECHCHALLENGE_DATABASE_WAIT={w}\n"))
                 .unwrap_or_default();
         write(
             &r("/etc/systemd/system/cloud-final.service"),
@@ -248,6 +263,28 @@ impl Instance {
 
     /// Boots the instance and waits until systemd has started everything it will.
     pub fn start(&mut self) {
+        let started = Instant::now();
+        self.launch();
+        // `--wait` returns once the boot is done: "running", or "degraded" if a unit failed.
+        let state = loop {
+            let out = self.exec(&["systemctl", "is-system-running", "--wait"]);
+            let state = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            if matches!(state.as_str(), "running" | "degraded") {
+                break state;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the container's systemd did not finish booting ({state}): {}",
+                self.console()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        eprintln!("{}: booted ({state}) in {:?}", self.name, started.elapsed());
+    }
+
+    /// Starts the container and returns once its systemd runs, without waiting for the boot
+    /// to end (the boot script may be waiting for something the test provides later).
+    pub fn launch(&mut self) {
         let console = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -290,21 +327,6 @@ impl Instance {
             );
             std::thread::sleep(Duration::from_millis(100));
         };
-        // `--wait` returns once the boot is done: "running", or "degraded" if a unit failed.
-        let state = loop {
-            let out = self.exec(&["systemctl", "is-system-running", "--wait"]);
-            let state = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            if matches!(state.as_str(), "running" | "degraded") {
-                break state;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "the container's systemd did not finish booting ({state}): {}",
-                self.console()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        };
-        eprintln!("{}: booted ({state}) in {:?}", self.name, started.elapsed());
     }
 
     /// Shuts the instance down the way `poweroff` does (SIGTERM to nspawn stops the

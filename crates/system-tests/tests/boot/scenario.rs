@@ -44,8 +44,13 @@ pub struct Options {
     pub awaited_signals: u32,
     /// A shorter boot deadline, in seconds.
     pub boot_deadline: Option<u32>,
+    /// A shorter database wait, in seconds.
+    pub database_wait: Option<u32>,
     /// Serve on the real port 3000 (one scenario at a time) rather than a free one of its own.
     pub port_3000: bool,
+    /// The database does not exist yet when the instance boots (the environment's first
+    /// create): the test creates it, and attaches it to the secret, with [`Boot::create_database`].
+    pub database_later: bool,
 }
 
 impl Default for Options {
@@ -56,7 +61,9 @@ impl Default for Options {
             db_port: None,
             awaited_signals: 1,
             boot_deadline: None,
+            database_wait: None,
             port_3000: false,
+            database_later: false,
         }
     }
 }
@@ -84,6 +91,9 @@ pub struct Boot<'s> {
     /// UserData as the instance gets it.
     pub script: String,
     pub instance: Instance,
+    /// The RDS instance the boot script waits for (the test's own, in moto).
+    pub db_instance: String,
+    db_port: u16,
     started: Option<Instant>,
 }
 
@@ -125,10 +135,16 @@ impl<'s> Boot<'s> {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         let db_port = options.db_port.unwrap_or(services.db_port);
+        let db_instance = format!("tc-boot-{tag}");
+        if !options.database_later {
+            services.create_db_instance(&db_instance);
+            if !options.missing_secret {
+                db.attach(services, &services.cert_name, db_port, &db_instance);
+            }
+        }
+        let literals: BTreeMap<&str, String> = [("DbInstance", db_instance.clone())].into();
         let imports: BTreeMap<&str, String> = [
             ("ArtifactBucket", BUCKET.to_owned()),
-            ("DatabaseEndpoint", services.cert_name.clone()),
-            ("DatabasePort", db_port.to_string()),
             ("DatabaseName", db.name.clone()),
             ("DatabaseSecretArn", db.secret_arn.clone()),
         ]
@@ -152,6 +168,7 @@ impl<'s> Boot<'s> {
             &variables,
             &imports,
             &refs,
+            &literals,
             &parameters,
             &stack,
         );
@@ -164,6 +181,7 @@ impl<'s> Boot<'s> {
             imds_url,
             hosts: vec![services.cert_name.clone()],
             boot_deadline: options.boot_deadline,
+            database_wait: options.database_wait,
             app_port: (!options.port_3000).then_some(port),
         });
         Boot {
@@ -179,6 +197,8 @@ impl<'s> Boot<'s> {
             user_data_template,
             script,
             instance,
+            db_instance,
+            db_port,
             started: None,
         }
     }
@@ -188,6 +208,30 @@ impl<'s> Boot<'s> {
     pub fn boot(&mut self, limit: Duration) -> bool {
         self.started = Some(Instant::now());
         self.instance.start();
+        self.wait(limit)
+    }
+
+    /// Starts the instance without waiting for its boot to end.
+    pub fn start(&mut self) {
+        self.started = Some(Instant::now());
+        self.instance.launch();
+    }
+
+    /// What RDS and CloudFormation do when the database stack's instance is created: the
+    /// instance exists, and the secret attachment writes its host and port into the secret.
+    pub fn create_database(&self) {
+        self.services.create_db_instance(&self.db_instance);
+        self.db.attach(
+            self.services,
+            &self.services.cert_name,
+            self.db_port,
+            &self.db_instance,
+        );
+    }
+
+    /// Waits up to `limit` for the boot script (started with [`Boot::start`]) to end; whether it
+    /// succeeded.
+    pub fn wait(&mut self, limit: Duration) -> bool {
         let ok = self.instance.wait_for_boot_script(limit);
         eprintln!(
             "{}: boot script {} after {:?}",

@@ -156,7 +156,13 @@ impl Services {
             "Action=CreateStack&Version=2010-05-15&StackName={stack}&TemplateBody={}",
             url_encode(template)
         );
-        let (status, answer) = http_request(
+        let (status, answer) = self.query("cloudformation", &body);
+        assert_eq!(status, 200, "CreateStack {stack}: {answer}");
+    }
+
+    /// One query-protocol call (CloudFormation, RDS) on moto: a form-encoded POST.
+    fn query(&self, service: &str, body: &str) -> (u16, String) {
+        http_request(
             self.moto_port(),
             "POST",
             "/",
@@ -165,11 +171,22 @@ impl Services {
                     "Content-Type",
                     "application/x-www-form-urlencoded".to_owned(),
                 ),
-                ("Authorization", signed_for("cloudformation")),
+                ("Authorization", signed_for(service)),
             ],
             body.as_bytes(),
+        )
+    }
+
+    /// Creates an RDS instance named `identifier` in moto (available at once), so that the
+    /// boot script's wait for the database ends.
+    pub fn create_db_instance(&self, identifier: &str) {
+        let body = format!(
+            "Action=CreateDBInstance&Version=2014-10-31&DBInstanceIdentifier={identifier}\
+             &DBInstanceClass=db.t4g.micro&Engine=postgres&AllocatedStorage=20\
+             &MasterUsername=postgres&MasterUserPassword=not-used-here"
         );
-        assert_eq!(status, 200, "CreateStack {stack}: {answer}");
+        let (status, answer) = self.query("rds", &body);
+        assert_eq!(status, 200, "CreateDBInstance {identifier}: {answer}");
     }
 
     /// Makes `stack`'s `AppGroup` wait for `count` signals, as CloudFormation does during a

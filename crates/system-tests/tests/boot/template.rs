@@ -41,19 +41,26 @@ pub fn user_data_sub() -> (String, serde_json::Map<String, Value>) {
 }
 
 /// UserData as the instance of stack `stack` gets it. `Fn::Sub` as CloudFormation does it: its
-/// own variables (literal values; `Fn::ImportValue`s answered from `imports` by the export
-/// name's last `-` part; `Ref`s of the stack's resources answered from `refs` by logical id),
-/// then the template's `parameters`, then pseudo parameters; anything else is an error.
+/// own variables (literal values, unless `literals` gives the test's own, e.g. its own database
+/// instance; `Fn::ImportValue`s answered from `imports` by the export name's last `-` part;
+/// `Ref`s of the stack's resources answered from `refs` by logical id), then the template's
+/// `parameters`, then pseudo parameters; anything else is an error.
 pub fn fill_user_data(
     template: &str,
     variables: &serde_json::Map<String, Value>,
     imports: &BTreeMap<&str, String>,
     refs: &BTreeMap<&str, String>,
+    literals: &BTreeMap<&str, String>,
     parameters: &BTreeMap<String, String>,
     stack: &str,
 ) -> String {
     fn_sub(template, &mut |name| {
         if let Some(value) = variables.get(name) {
+            if value.is_string()
+                && let Some(own) = literals.get(name)
+            {
+                return Some(own.clone());
+            }
             if let Some(literal) = value.as_str() {
                 return Some(literal.to_owned());
             }
