@@ -93,7 +93,15 @@ pub async fn connect(
                 logs: Arc::new(CloudWatchLogs::from_config(&config)),
                 instances: Arc::new(AwsInstances::from_config(&config)),
                 region: config.region().map(ToString::to_string),
-                engine_options: EngineOptions::default(),
+                engine_options: EngineOptions {
+                    // Longer than the application stack can take: its instances may wait for the
+                    // database's creation, within the group's creation signal timeout.
+                    timeout: std::time::Duration::from_secs(u64::from(
+                        techchallenge_stacks::application::timing::CREATION_SIGNAL_TIMEOUT_SECONDS
+                            + 30 * 60,
+                    )),
+                    ..EngineOptions::default()
+                },
             })
         }
     }

@@ -30,8 +30,8 @@ pub fn spec(
     for dep in &def.depends_on {
         spec = spec.depends_on(StackName::new(dep.clone())?);
     }
-    for user in &def.used_by {
-        spec = spec.used_by(StackName::new(user.clone())?);
+    for used in &def.uses {
+        spec = spec.uses(StackName::new(used.clone())?);
     }
     for p in &def.protected {
         spec = spec.protect(p.logical_id, p.reason);

@@ -538,3 +538,23 @@ async fn the_application_stack_is_created_while_rds_creates_the_database() {
     assert!(access_done < db_started && access_done < app_started);
     assert!(app_started < db_done && app_done < db_done, "{calls:#?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_application_alone_is_refused_while_its_database_is_missing() {
+    let w = World::new();
+    for stack in ["network", "artifacts", "database-access"] {
+        let (code, out) = w.run(&["deploy", stack, "--yes"], "", false).await;
+        assert_eq!(code, 0, "{stack}: {}", out.stderr());
+    }
+    let before = w.executed();
+    let (code, out) = w.run(&["deploy", "application", "--yes"], "", false).await;
+    assert_eq!(code, 1, "{}", out.stderr());
+    assert!(
+        out.stderr().contains(
+            "techchallenge-dev-application uses techchallenge-dev-database, which is not deployed"
+        ),
+        "{}",
+        out.stderr()
+    );
+    assert_eq!(w.executed(), before, "nothing deployed");
+}

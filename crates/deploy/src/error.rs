@@ -179,7 +179,7 @@ pub enum Error {
         /// Who imports it.
         importers: Vec<StackName>,
     },
-    /// Another stack still uses this one at run time (see `StackSpec::used_by`).
+    /// Another stack still uses this one at run time (see `StackSpec::uses`).
     #[error(
         "cannot delete {stack}: {} still uses it; delete {} first, or both together",
         list_names(users),
@@ -190,6 +190,16 @@ pub enum Error {
         stack: StackName,
         /// The stacks that stay and use it.
         users: Vec<StackName>,
+    },
+    /// A stack uses another at run time that is neither deployed nor in this run.
+    #[error(
+        "{stack} uses {missing}, which is not deployed: deploy it first, or both together (`deploy all`)"
+    )]
+    UsedStackMissing {
+        /// The stack to deploy.
+        stack: StackName,
+        /// The stack it uses.
+        missing: StackName,
     },
     /// Several stacks failed independently (parallel work); each is reported.
     #[error("{} stacks failed: {}", errors.len(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))]

@@ -106,10 +106,11 @@ pub struct StackSpec {
     pub tags: Vec<Tag>,
     /// Stacks whose exports this one imports: deployed before it, destroyed after it.
     pub depends_on: Vec<StackName>,
-    /// Stacks that use this one's resources at run time without importing its exports, so
-    /// that their deploys need not wait for it (the application finds the database through a
-    /// secret): `destroy` deletes them first, and refuses to delete this one while they stay.
-    pub used_by: Vec<StackName>,
+    /// Stacks this one uses at run time without importing their exports, so that its deploy
+    /// need not wait for theirs (the application finds the database through a secret): `plan`
+    /// refuses it while one of them neither exists nor is in the same run; `destroy` deletes
+    /// this one first, and refuses to delete one of them alone while this one stays.
+    pub uses: Vec<StackName>,
     /// Resources the data-loss guard protects.
     pub protected: Vec<ProtectedResource>,
     /// Parameters applied with an update (previous template) right before the stack is deleted,
@@ -137,7 +138,7 @@ impl StackSpec {
             parameters: Vec::new(),
             tags: Vec::new(),
             depends_on: Vec::new(),
-            used_by: Vec::new(),
+            uses: Vec::new(),
             protected: Vec::new(),
             parameters_before_delete: Vec::new(),
             parameters_on_first_create: Vec::new(),
@@ -170,9 +171,9 @@ impl StackSpec {
         self
     }
 
-    /// Declares that `stack` uses this one at run time (see [`StackSpec::used_by`]).
-    pub fn used_by(mut self, stack: StackName) -> Self {
-        self.used_by.push(stack);
+    /// Declares that this stack uses `stack` at run time (see [`StackSpec::uses`]).
+    pub fn uses(mut self, stack: StackName) -> Self {
+        self.uses.push(stack);
         self
     }
 

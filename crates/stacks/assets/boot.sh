@@ -158,8 +158,9 @@ on_exit() {
 }
 trap on_exit EXIT
 
-[[ $boot_deadline =~ ^[0-9]+$ ]] || fail "the boot deadline must be a number of seconds: '$boot_deadline'"
-[[ $database_wait =~ ^[0-9]+$ ]] || fail "the database wait must be a number of seconds: '$database_wait'"
+for v in "$boot_deadline" "$database_wait"; do
+  [[ $v =~ ^[0-9]+$ ]] || fail "deadlines are numbers of seconds, not '$v'"
+done
 
 # IMDSv2 only (the launch template requires tokens).
 token=$(curl -sf --retry 5 --retry-connrefused --max-time 5 -X PUT "$imds/latest/api/token" \
@@ -313,18 +314,23 @@ systemctl enable "$unit"
 
 # The database may still be being created: wait for it (the role may describe that one
 # instance and no other), saying so once a minute (with the error, when the status cannot be
-# read). Any status but "creating" (or none yet) ends the wait; the service's own retries cover
-# the minutes until the secret has the host.
+# read). RDS goes creating, backing-up (the first snapshot), maybe configuring-*, then
+# available, after which CloudFormation's attachment writes the host into the secret within
+# seconds (the service's own retries cover those). Any other status ends the wait. An
+# instance that does not exist after a quarter of the wait never will: the database stack
+# asks for it seconds after it starts, beside this stack, so it failed or is not deployed.
 t0=$SECONDS
 n=0
 while :; do
   if status=$(aws rds describe-db-instances --region "$region" --db-instance-identifier "$db_instance" \
     --query 'DBInstances[0].DBInstanceStatus' --output text 2>&1); then
-    [ "$status" = creating ] || break
+    case $status in creating | backing-up | configuring-*) ;; *) break ;; esac
   elif [[ $status == *DBInstanceNotFound* ]]; then
     status="not created yet"
   fi
-  [ $((SECONDS - t0)) -lt "$database_wait" ] ||
+  limit=$database_wait
+  [ "$status" != "not created yet" ] || limit=$((database_wait / 4))
+  [ $((SECONDS - t0)) -lt "$limit" ] ||
     fail "the database $db_instance was still $status after $((SECONDS - t0))s; is the database stack failing?"
   [ $((n++ % 6)) -ne 0 ] ||
     echo "techchallenge boot: waiting for the database $db_instance ($status) for $((SECONDS - t0))s"
@@ -350,4 +356,4 @@ done
 echo "techchallenge boot: the service's last lines (systemd, then the app):"
 journalctl -u "$unit" -n 10 --no-pager -o cat || true
 tail -n 30 "$app_log" || true
-fail "the application did not answer /healthcheck/ within ${!boot_deadline}s of the database being there: $(systemctl show -p ActiveState,SubState,NRestarts --value "$unit" | paste -sd ' ')"
+fail "the application did not answer /healthcheck/ within ${!boot_deadline}s after the database wait: $(systemctl show -p ActiveState,SubState,NRestarts --value "$unit" | paste -sd ' ')"

@@ -29,9 +29,10 @@ pub struct StackDefinition {
     pub template: Template,
     /// Names of the stacks it imports from (deployed before it, deleted after it).
     pub depends_on: Vec<String>,
-    /// Names of the stacks that use it at run time without importing from it (deleted
-    /// before it; it is not deleted alone while they exist): the application uses the database.
-    pub used_by: Vec<String>,
+    /// Names of the stacks it uses at run time without importing from them (they must exist
+    /// or be deployed with it; they are not deleted while it exists): the application uses the
+    /// database, which it finds through the secret.
+    pub uses: Vec<String>,
     /// Resources guarded against replacement and deletion.
     pub protected: Vec<ProtectedResource>,
     /// Parameter values the deployer passes explicitly on every deploy (the build's key and
@@ -76,8 +77,8 @@ impl Architecture {
                     .iter()
                     .map(|d| naming.stack_name(*d))
                     .collect(),
-                used_by: match role {
-                    StackRole::Database => vec![naming.stack_name(StackRole::Application)],
+                uses: match role {
+                    StackRole::Application => vec![naming.stack_name(StackRole::Database)],
                     _ => Vec::new(),
                 },
                 protected: protected_resources(role),

@@ -115,7 +115,8 @@ fn newest_source(dir: &Path, than: SystemTime) -> Option<PathBuf> {
         let path = entry.path();
         let name = entry.file_name();
         if path.is_dir() {
-            if name == "tests" || name == "target" {
+            // Tests, examples and benchmarks are not part of the binary.
+            if ["tests", "examples", "benches", "target"].contains(&name.to_str().unwrap_or("")) {
                 continue;
             }
             if let Some(found) = newest_source(&path, than) {

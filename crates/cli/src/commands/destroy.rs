@@ -77,18 +77,23 @@ pub async fn run(
             .iter()
             .any(|st| &st.stack == n && st.description.is_some())
     };
-    // A stack that stays and imports from one that goes blocks the destroy: say so before asking.
+    // A stack that stays and imports from, or uses, one that goes blocks the destroy: say so
+    // before asking.
     for spec in known
         .iter()
         .filter(|k| !selected.contains(&k.name) && exists(&k.name))
     {
-        if let Some(dep) = spec
-            .depends_on
-            .iter()
-            .find(|d| selected.contains(d) && exists(d))
-        {
+        let goes = |d: &&StackName| selected.contains(d) && exists(d);
+        if let Some(dep) = spec.depends_on.iter().find(goes) {
             anyhow::bail!(
                 "cannot delete {dep}: {} still imports its exports; destroy {} first (or `destroy all`)",
+                spec.name,
+                spec.name
+            );
+        }
+        if let Some(used) = spec.uses.iter().find(goes) {
+            anyhow::bail!(
+                "cannot delete {used}: {} still uses it (it finds the database through its secret); destroy {} first (or `destroy all`)",
                 spec.name,
                 spec.name
             );

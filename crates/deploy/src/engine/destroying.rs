@@ -1,6 +1,6 @@
 //! `Engine::destroy`: deletes stacks in reverse dependency order, one at a time, waiting for each;
 //! refuses while another stack still imports an export (naming the importer) or uses a stack at
-//! run time (`StackSpec::used_by`); applies the
+//! run time (`StackSpec::uses`); applies the
 //! spec's pre-deletion parameters (e.g. lifting deletion protection) with the previous template.
 
 use std::collections::HashSet;
@@ -82,8 +82,7 @@ impl Engine {
             .iter()
             .map(|s| {
                 let mut s = s.clone();
-                let used = specs.iter().filter(|other| other.used_by.contains(&s.name));
-                s.depends_on.extend(used.map(|other| other.name.clone()));
+                s.depends_on.extend(s.uses.clone());
                 s
             })
             .collect();
@@ -95,7 +94,7 @@ impl Engine {
         for &i in &order {
             if let Some(d) = self.describe(&specs[i].name).await? {
                 self.check_imports(&d, &doomed, known).await?;
-                self.check_users(&specs[i], &doomed).await?;
+                self.check_users(&specs[i].name, &doomed, known).await?;
             }
         }
         let mut stacks = Vec::new();
@@ -209,27 +208,32 @@ impl Engine {
         Ok(())
     }
 
-    /// Fails with [`Error::InUse`] if a run-time user of `spec` that is not being deleted exists.
+    /// Fails with [`Error::InUse`] if a known stack that uses `stack` at run time, and is not
+    /// being deleted, exists.
     async fn check_users(
         &self,
-        spec: &StackSpec,
+        stack: &StackName,
         doomed: &HashSet<&StackName>,
+        known: &[StackSpec],
     ) -> Result<(), Error> {
         let mut users = Vec::new();
-        for user in spec.used_by.iter().filter(|u| !doomed.contains(u)) {
+        for user in known
+            .iter()
+            .filter(|k| k.uses.contains(stack) && !doomed.contains(&k.name))
+        {
             if self
-                .describe(user)
+                .describe(&user.name)
                 .await?
                 .is_some_and(|d| !d.status.is_review())
             {
-                users.push(user.clone());
+                users.push(user.name.clone());
             }
         }
         if users.is_empty() {
             Ok(())
         } else {
             Err(Error::InUse {
-                stack: spec.name.clone(),
+                stack: stack.clone(),
                 users,
             })
         }

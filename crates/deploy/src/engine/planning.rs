@@ -53,6 +53,22 @@ impl Engine {
         let mut created_here: HashMap<StackName, bool> = HashMap::new();
         for i in order {
             let spec = &specs[i];
+            for used in spec
+                .uses
+                .iter()
+                .filter(|u| !specs.iter().any(|s| &s.name == *u))
+            {
+                if !self
+                    .describe(used)
+                    .await?
+                    .is_some_and(|d| d.status.is_usable())
+                {
+                    return Err(Error::UsedStackMissing {
+                        stack: spec.name.clone(),
+                        missing: used.clone(),
+                    });
+                }
+            }
             let mut plan = self.plan_one(spec, method, &created_here).await?;
             plan.risks = data_loss::assess(spec, &plan.changes);
             created_here.insert(
