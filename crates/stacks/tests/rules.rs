@@ -52,7 +52,7 @@ fn ssh_from_anywhere_is_refused_even_on_the_load_balancer() {
 
 #[test]
 fn database_open_to_the_vpc_is_refused() {
-    let v = broken("-database", |t| {
+    let v = broken("-database-access", |t| {
         t["Resources"]["DatabaseIngressFromClients"]["Properties"] = json!({
             "GroupId": {"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]},
             "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "CidrIp": "10.0.0.0/16",
