@@ -1,4 +1,4 @@
-//! Golden templates: the rendered YAML of each of the four stacks with the default settings, kept in
+//! Golden templates: the rendered YAML of each of the five stacks with the default settings, kept in
 //! `tests/golden/`, so every change to what CloudFormation receives shows up in review as a diff.
 //! After an intended change, refresh them with `UPDATE_GOLDEN=1 cargo test -p techchallenge-stacks --test golden`.
 

@@ -1,5 +1,5 @@
 //! End to end on the moto emulator (started by `scripts/test` through `scripts/lib/moto.sh`, which
-//! exports `TEST_MOTO_URL`): the real `techchallenge` binary deploys all four stacks with
+//! exports `TEST_MOTO_URL`): the real `techchallenge` binary deploys all five stacks with
 //! `--yes --method direct` (moto cannot execute change sets), then the REAL objects are checked
 //! through the EC2, ELBv2, RDS, Auto Scaling, IAM and S3 APIs; a second deploy is a no-op that
 //! uploads nothing; a changed instance count updates in place; a changed build is uploaded under
