@@ -3,6 +3,8 @@
 //! statuses, status reasons and error messages real CloudFormation gives, and moves each running
 //! operation one step further every time the stack is described, so a test with tokio's clock
 //! paused runs a whole deploy instantly. Scripts decide how the next operation on a stack ends.
+//! In timed mode ([`FakeCloudFormation::timed`], `timing.rs`) operations take virtual time
+//! instead, resource by resource, for the deploy-time model.
 
 mod diagnostics;
 mod ops;
