@@ -216,19 +216,13 @@ impl Engine {
         doomed: &HashSet<&StackName>,
         known: &[StackSpec],
     ) -> Result<(), Error> {
-        let mut users = Vec::new();
-        for user in known
-            .iter()
-            .filter(|k| k.uses.contains(stack) && !doomed.contains(&k.name))
-        {
-            if self
-                .describe(&user.name)
-                .await?
-                .is_some_and(|d| !d.status.is_review())
-            {
-                users.push(user.name.clone());
-            }
-        }
+        let users = self
+            .existing(
+                known
+                    .iter()
+                    .filter(|k| k.uses.contains(stack) && !doomed.contains(&k.name)),
+            )
+            .await?;
         if users.is_empty() {
             Ok(())
         } else {
@@ -245,8 +239,17 @@ impl Engine {
         stack: &StackName,
         known: &[StackSpec],
     ) -> Result<Vec<StackName>, Error> {
+        self.existing(known.iter().filter(|s| s.depends_on.contains(stack)))
+            .await
+    }
+
+    /// The names of `specs` whose stacks exist (a change set's empty review shell does not count).
+    async fn existing(
+        &self,
+        specs: impl Iterator<Item = &StackSpec>,
+    ) -> Result<Vec<StackName>, Error> {
         let mut out = Vec::new();
-        for spec in known.iter().filter(|s| s.depends_on.contains(stack)) {
+        for spec in specs {
             if self
                 .describe(&spec.name)
                 .await?
