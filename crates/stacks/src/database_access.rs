@@ -39,7 +39,11 @@ pub fn template(naming: &Naming) -> Result<Template, TemplateError> {
             ),
             vpc_id: naming.import(Export::VpcId),
             security_group_ingress: vec![],
-            security_group_egress: vec![],
+            // Its one destination is the separate rule ClientEgressToDatabase (the groups refer
+            // to each other); this inline rule removes EC2's default allow-all egress.
+            security_group_egress: vec![SecurityGroupRule::no_egress(
+                "No other outbound traffic: members reach the database on 5432 through rule ClientEgressToDatabase",
+            )],
             tags: tag("client"),
         },
     )?;
@@ -52,17 +56,10 @@ pub fn template(naming: &Naming) -> Result<Template, TemplateError> {
             vpc_id: naming.import(Export::VpcId),
             security_group_ingress: vec![],
             // A stated rule replaces the default allow-all egress; the database starts no
-            // connections (replies to clients need no rule).
-            // (An ICMP rule to the broadcast address matches no real traffic.)
-            security_group_egress: vec![SecurityGroupRule {
-                ip_protocol: "icmp".into(),
-                from_port: 252,
-                to_port: 86,
-                cidr_ip: Some("255.255.255.255/32".into()),
-                source_security_group_id: None,
-                destination_security_group_id: None,
-                description: "No outbound traffic: the database starts no connections".into(),
-            }],
+            // connections (replies to clients need no rule: groups are stateful).
+            security_group_egress: vec![SecurityGroupRule::no_egress(
+                "No outbound traffic: the database starts no connections",
+            )],
             tags: tag("database"),
         },
     )?;

@@ -123,12 +123,12 @@ impl Resource for SubnetRouteTableAssociation {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecurityGroupRule {
-    /// `tcp`, `udp`, `icmp` or `-1`.
+    /// `tcp`, `udp`, `icmp` or `-1` (all protocols, all ports).
     pub ip_protocol: String,
-    /// First port.
-    pub from_port: i64,
-    /// Last port.
-    pub to_port: i64,
+    /// First port (none for `-1`).
+    pub from_port: Option<i64>,
+    /// Last port (none for `-1`).
+    pub to_port: Option<i64>,
     /// Source or destination range.
     pub cidr_ip: Option<Expr>,
     /// Source group (ingress).
@@ -144,8 +144,8 @@ impl SecurityGroupRule {
     pub fn tcp_from_cidr(port: i64, cidr: &str, description: &str) -> Self {
         Self {
             ip_protocol: "tcp".into(),
-            from_port: port,
-            to_port: port,
+            from_port: Some(port),
+            to_port: Some(port),
             cidr_ip: Some(cidr.into()),
             source_security_group_id: None,
             destination_security_group_id: None,
@@ -158,12 +158,29 @@ impl SecurityGroupRule {
         Self::tcp_from_cidr(port, cidr, description)
     }
 
+    /// The inline egress rule of a group that may start no connection of its own beyond its
+    /// separate `AWS::EC2::SecurityGroupEgress` rules: CloudFormation keeps EC2's default
+    /// allow-all egress rule unless the group states at least one egress rule inline (an empty
+    /// list counts as none, and separate rules do not remove it). All traffic to 127.0.0.1/32
+    /// matches nothing that leaves a network interface, so the group allows nothing more.
+    pub fn no_egress(description: &str) -> Self {
+        Self {
+            ip_protocol: "-1".into(),
+            from_port: None,
+            to_port: None,
+            cidr_ip: Some("127.0.0.1/32".into()),
+            source_security_group_id: None,
+            destination_security_group_id: None,
+            description: description.into(),
+        }
+    }
+
     /// TCP `port` from another security group.
     pub fn tcp_from_group(port: i64, group: Expr, description: &str) -> Self {
         Self {
             ip_protocol: "tcp".into(),
-            from_port: port,
-            to_port: port,
+            from_port: Some(port),
+            to_port: Some(port),
             cidr_ip: None,
             source_security_group_id: Some(group),
             destination_security_group_id: None,
@@ -175,8 +192,8 @@ impl SecurityGroupRule {
     pub fn tcp_to_group(port: i64, group: Expr, description: &str) -> Self {
         Self {
             ip_protocol: "tcp".into(),
-            from_port: port,
-            to_port: port,
+            from_port: Some(port),
+            to_port: Some(port),
             cidr_ip: None,
             source_security_group_id: None,
             destination_security_group_id: Some(group),
@@ -196,7 +213,8 @@ pub struct SecurityGroup {
     /// Inbound rules.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security_group_ingress: Vec<SecurityGroupRule>,
-    /// Outbound rules. CloudFormation opens all egress when this is empty, so state it.
+    /// Outbound rules. CloudFormation leaves EC2's default allow-all egress when this is empty,
+    /// so state at least one (see [`SecurityGroupRule::no_egress`]).
     pub security_group_egress: Vec<SecurityGroupRule>,
     /// Tags.
     pub tags: Vec<Tag>,

@@ -2,6 +2,12 @@
 //! listener ports only, and the instances', which admit the application port from the load
 //! balancer's group and nothing else. The rules between the two groups are resources of their
 //! own, because each group refers to the other.
+//!
+//! Egress is stated on both groups (`explicit-egress`): the load balancer reaches the instances
+//! on 3000 and nothing else; the instances reach HTTPS and, through the database client group
+//! they also carry (database-access stack), PostgreSQL on the database. Security groups do not
+//! filter the Amazon DNS resolver, the instance metadata service or the Amazon Time Sync
+//! Service, so the boot needs no rule for those.
 
 use cfn_template::resources::ec2::{
     SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, SecurityGroupRule,
@@ -47,7 +53,13 @@ pub fn add(
             ),
             vpc_id: naming.import(Export::VpcId),
             security_group_ingress: alb_ingress,
-            security_group_egress: vec![],
+            // Its one destination, the instances, is the separate rule below; this inline rule
+            // is what removes EC2's default allow-all egress. (The separate rule stays
+            // separate: moved inline, CloudFormation would add to deployed groups a rule they
+            // already hold, then revoke it when it deletes the old resource.)
+            security_group_egress: vec![SecurityGroupRule::no_egress(
+                "No other outbound traffic: the load balancer reaches only the instances on 3000 (rule LoadBalancerEgressToInstances)",
+            )],
             tags: name_tag(naming, "alb"),
         },
     )?;
@@ -59,10 +71,14 @@ pub fn add(
             ),
             vpc_id: naming.import(Export::VpcId),
             security_group_ingress: vec![],
+            // Everything the boot script, the app and the agents call is HTTPS on public
+            // endpoints (no VPC endpoints, no NAT): S3 (the build, dnf's repositories), the RDS
+            // CA bundle, Secrets Manager, CloudFormation, RDS, CloudWatch Logs and Session
+            // Manager. PostgreSQL to the database is the database client group's rule.
             security_group_egress: vec![SecurityGroupRule::tcp_to_cidr(
                 443,
                 "0.0.0.0/0",
-                "HTTPS to AWS APIs (Secrets Manager, CloudFormation, SSM) and the application download",
+                "HTTPS to AWS APIs (S3, Secrets Manager, CloudFormation, RDS, CloudWatch Logs, Session Manager), the RDS CA bundle and package repositories",
             )],
             tags: name_tag(naming, "instances"),
         },
