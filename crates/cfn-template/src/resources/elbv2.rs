@@ -1,5 +1,6 @@
-//! Elastic Load Balancing v2: the internet-facing application load balancer, its listeners and
-//! the target group the instances register in.
+//! Elastic Load Balancing v2: the internet-facing application load balancer, its listeners, the
+//! rules that answer some paths before the listener's default action, and the target group the
+//! instances register in.
 
 use serde::Serialize;
 use serde_with::skip_serializing_none;
@@ -164,18 +165,20 @@ pub struct Certificate {
     pub certificate_arn: Expr,
 }
 
-/// A listener action: forward to a target group or redirect.
+/// A listener action: forward to a target group, redirect, or answer with a fixed response.
 #[skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Action {
-    /// `forward` or `redirect`.
+    /// `forward`, `redirect` or `fixed-response`.
     #[serde(rename = "Type")]
     pub kind: String,
     /// Target group for `forward`.
     pub target_group_arn: Option<Expr>,
     /// Settings for `redirect`.
     pub redirect_config: Option<RedirectConfig>,
+    /// Settings for `fixed-response`.
+    pub fixed_response_config: Option<FixedResponseConfig>,
 }
 
 impl Action {
@@ -185,6 +188,7 @@ impl Action {
             kind: "forward".into(),
             target_group_arn: Some(target_group),
             redirect_config: None,
+            fixed_response_config: None,
         }
     }
 
@@ -198,8 +202,88 @@ impl Action {
                 port: "443".into(),
                 status_code: "HTTP_301".into(),
             }),
+            fixed_response_config: None,
         }
     }
+
+    /// Answer with `status_code` (e.g. `404`) and a plain-text `body`, without reaching a target.
+    pub fn fixed_response(status_code: &str, body: &str) -> Self {
+        Self {
+            kind: "fixed-response".into(),
+            target_group_arn: None,
+            redirect_config: None,
+            fixed_response_config: Some(FixedResponseConfig {
+                status_code: status_code.into(),
+                content_type: Some("text/plain".into()),
+                message_body: Some(body.into()),
+            }),
+        }
+    }
+}
+
+/// What a `fixed-response` action answers.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FixedResponseConfig {
+    /// HTTP status code, `2XX`, `4XX` or `5XX`, as a string.
+    pub status_code: String,
+    /// `text/plain`, `text/html`, `application/json`, ...
+    pub content_type: Option<String>,
+    /// The body (1024 characters at most).
+    pub message_body: Option<String>,
+}
+
+/// `AWS::ElasticLoadBalancingV2::ListenerRule`: answers the requests its conditions match before
+/// the listener's default action does. Lower priorities are evaluated first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerRule {
+    /// The listener (`Ref` of an [`Listener`]). Optional in the resource schema, but a rule
+    /// without one belongs to nothing.
+    pub listener_arn: Expr,
+    /// 1 to 50000, unique on the listener; lower is evaluated first.
+    pub priority: u32,
+    /// What matches.
+    pub conditions: Vec<RuleCondition>,
+    /// What to do with what matches.
+    pub actions: Vec<Action>,
+}
+
+impl Resource for ListenerRule {
+    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
+}
+
+/// A condition of a listener rule. Only path patterns are modelled: that is all the
+/// architecture matches on.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleCondition {
+    /// `path-pattern`.
+    pub field: String,
+    /// The patterns, for `path-pattern`.
+    pub path_pattern_config: PathPatternConfig,
+}
+
+impl RuleCondition {
+    /// Matches requests whose path matches any of `patterns` (case-sensitive; `*` and `?` are
+    /// wildcards; the query string is not part of the path).
+    pub fn path_pattern(patterns: &[&str]) -> Self {
+        Self {
+            field: "path-pattern".into(),
+            path_pattern_config: PathPatternConfig {
+                values: patterns.iter().map(|p| (*p).to_owned()).collect(),
+            },
+        }
+    }
+}
+
+/// The patterns of a `path-pattern` condition.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PathPatternConfig {
+    /// Patterns such as `/debug` or `/debug/*`.
+    pub values: Vec<String>,
 }
 
 /// Where a redirect goes.

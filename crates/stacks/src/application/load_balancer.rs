@@ -1,9 +1,15 @@
 //! The internet-facing application load balancer in both public subnets, its target group (the
 //! instances' port 3000, health-checked on `/healthcheck/`), and its listeners: HTTP on 80, or
 //! with a certificate HTTPS on 443 (TLS 1.2+) and 80 redirecting to it.
+//!
+//! The app's `/debug` (its settings) and `/metrics` (Prometheus) are for operators on the
+//! instance (`curl localhost:3000/metrics` through Session Manager), not for the internet: every
+//! listener answers them with a 404 of its own before its default action
+//! (`debug-routes-not-routed`).
 
 use cfn_template::resources::elbv2::{
-    Action, Attribute, Certificate, HealthCheck, Listener, LoadBalancer, Matcher, TargetGroup,
+    Action, Attribute, Certificate, HealthCheck, Listener, ListenerRule, LoadBalancer, Matcher,
+    RuleCondition, TargetGroup,
 };
 use cfn_template::{Handle, Template, TemplateError};
 
@@ -12,6 +18,10 @@ use super::timing;
 use super::{APP_PORT, HEALTH_CHECK_PATH, HEALTHY_CODES, TLS_POLICY, name_tag};
 use crate::naming::{Export, Naming};
 use crate::settings::ApplicationSettings;
+
+/// The app's paths that the load balancer never forwards: `/debug` and `/metrics`, and anything
+/// below them.
+pub const INTERNAL_PATHS: [&str; 4] = ["/debug", "/debug/*", "/metrics", "/metrics/*"];
 
 /// What the other parts refer to.
 pub struct Balancer {
@@ -49,7 +59,7 @@ pub fn add(
     let target_group = t.add("TargetGroup", target_group(naming))?;
     let http_action = match &app.certificate_arn {
         Some(arn) => {
-            t.add(
+            let https = t.add(
                 "HttpsListener",
                 Listener {
                     load_balancer_arn: load_balancer.r#ref(),
@@ -62,11 +72,12 @@ pub fn add(
                     default_actions: vec![Action::forward(target_group.r#ref())],
                 },
             )?;
+            hide_internal_paths(t, "HttpsInternalPathsRule", &https)?;
             Action::redirect_to_https()
         }
         None => Action::forward(target_group.r#ref()),
     };
-    t.add(
+    let http = t.add(
         "HttpListener",
         Listener {
             load_balancer_arn: load_balancer.r#ref(),
@@ -77,10 +88,31 @@ pub fn add(
             default_actions: vec![http_action],
         },
     )?;
+    // Also when port 80 only redirects: the 404 comes without a round trip to HTTPS.
+    hide_internal_paths(t, "HttpInternalPathsRule", &http)?;
     Ok(Balancer {
         load_balancer,
         target_group,
     })
+}
+
+/// Answers [`INTERNAL_PATHS`] on `listener` with a 404 of the load balancer's own, first of all
+/// its rules (priority 1), so they never reach an instance. Paths are matched as sent, case and
+/// all, which is how the app's router matches them too.
+fn hide_internal_paths(
+    t: &mut Template,
+    id: &str,
+    listener: &Handle<Listener>,
+) -> Result<Handle<ListenerRule>, TemplateError> {
+    t.add(
+        id,
+        ListenerRule {
+            listener_arn: listener.r#ref(),
+            priority: 1,
+            conditions: vec![RuleCondition::path_pattern(&INTERNAL_PATHS)],
+            actions: vec![Action::fixed_response("404", "Not Found")],
+        },
+    )
 }
 
 /// The instances' port, checked every 10 s: two answers make a target healthy, three misses
