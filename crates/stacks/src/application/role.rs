@@ -1,6 +1,8 @@
 //! The instances' IAM role and instance profile: Session Manager instead of SSH, reading the
-//! database secret, fetching builds from the artifacts bucket, signalling its own stack, and
-//! writing to the stack's two log groups. Nothing else.
+//! database secret, fetching builds from the artifacts bucket, signalling its own stack, waiting
+//! for its database, and writing to the stack's two log groups. Nothing else: no AWS managed
+//! policy (`AmazonSSMManagedInstanceCore` would also grant `ssm:GetParameter*` on every
+//! parameter of the account, which nothing on the instance reads; `no-managed-ssm-policy`).
 
 use cfn_template::resources::Tag;
 use cfn_template::resources::iam::{
@@ -10,6 +12,15 @@ use cfn_template::{Expr, Handle, Template, TemplateError};
 
 use super::logs::LogGroups;
 use crate::naming::{Export, Naming, StackRole};
+
+/// The Session Manager channel actions the SSM agent needs. They name no resource type in
+/// IAM, so the only resource they can be granted on is `*`.
+const SESSION_MANAGER_CHANNELS: [&str; 4] = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
 
 /// Adds the role and its instance profile; returns the profile the launch template names.
 pub fn add(
@@ -36,12 +47,25 @@ fn instance_role(naming: &Naming, logs: &LogGroups) -> Role {
             "ec2.amazonaws.com",
         )]),
         description: format!("{stack}: application instances"),
-        managed_policy_arns: vec![Expr::sub(
-            "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
-        )],
+        managed_policy_arns: vec![],
         policies: vec![InlinePolicy {
             policy_name: "application".into(),
             policy_document: policy_document(&[
+                // Session Manager, and only it: AWS's documented minimal instance permissions
+                // ("Create a custom IAM role for Session Manager",
+                // https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html;
+                // the same five actions as the managed policy AWSCloud9SSMInstanceProfile).
+                // Without s3:GetEncryptionConfiguration and kms:Decrypt, which only session
+                // logging to S3 and KMS-encrypted sessions need. The agent's heartbeat is
+                // limited to instances of this account and region (its resource type is the
+                // instance); the ssmmessages actions have no resource type, hence `*`.
+                Statement::allow(
+                    &["ssm:UpdateInstanceInformation"],
+                    vec![Expr::sub(
+                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*",
+                    )],
+                ),
+                Statement::allow(&SESSION_MANAGER_CHANNELS, vec![Expr::from("*")]),
                 Statement::allow(
                     &["secretsmanager:GetSecretValue"],
                     vec![naming.import(Export::DatabaseSecretArn)],
