@@ -12,15 +12,22 @@
 //! | `imports-exported` | every `Fn::ImportValue` names an export of another stack |
 //! | `unique-exports` | no export name is used twice |
 //! | `no-plaintext-secret` | passwords are dynamic references, never literal text or parameters |
+//! | `explicit-egress` | every security group states its egress inline; none allows all traffic to the world |
+//! | `no-managed-ssm-policy` | no role has `AmazonSSMManagedInstanceCore` (or another policy with `ssm:GetParameter*` on `*`) |
+//! | `debug-routes-not-routed` | listeners that forward answer `/debug` and `/metrics` with a 404 before any forward |
 
+mod egress;
 mod groups;
+mod iam;
+mod listeners;
+mod pattern;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::Value;
 
-use groups::{GroupKey, IngressRule, collect_ingress, group_key};
+use groups::{Direction, GroupKey, GroupRule, group_key};
 
 /// A rendered template and the stack it belongs to.
 #[derive(Debug, Clone)]
@@ -63,7 +70,8 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
     let mut alb_groups = BTreeSet::new();
     let mut instance_groups = BTreeSet::new();
     let mut db_groups = BTreeSet::new();
-    let mut rules: Vec<IngressRule> = Vec::new();
+    let mut rules: Vec<GroupRule> = Vec::new();
+    let mut egress: Vec<GroupRule> = Vec::new();
     for s in stacks {
         for (id, r) in resources(&s.template) {
             let props = r.get("Properties").unwrap_or(&Value::Null);
@@ -113,11 +121,18 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
                 _ => {}
             }
         }
-        rules.extend(collect_ingress(s, &exports));
+        rules.extend(groups::collect(s, &exports, Direction::Ingress));
+        egress.extend(groups::collect(s, &exports, Direction::Egress));
         check_secrets(s, &mut v);
+        egress::check_inline(s, &mut v);
+        iam::check(s, &mut v);
+        listeners::check(s, &mut v);
     }
     for rule in &rules {
         check_ingress(rule, &alb_groups, &instance_groups, &db_groups, &mut v);
+    }
+    egress::check_rules(&egress, &mut v);
+    for rule in rules.iter().chain(&egress) {
         if rule.description.trim().is_empty() {
             v.push(rule.violation(
                 "rule-description",
@@ -125,7 +140,7 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
             ));
         }
     }
-    let has = |pred: &dyn Fn(&IngressRule) -> bool| rules.iter().any(pred);
+    let has = |pred: &dyn Fn(&GroupRule) -> bool| rules.iter().any(pred);
     if !alb_groups.is_empty()
         && !has(&|r| alb_groups.contains(&r.group) && r.is_world() && r.covers(80))
     {
@@ -137,7 +152,7 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
     if !instance_groups.is_empty()
         && !has(&|r| {
             instance_groups.contains(&r.group)
-                && r.source.as_ref().is_some_and(|s| alb_groups.contains(s))
+                && r.peer.as_ref().is_some_and(|s| alb_groups.contains(s))
         })
     {
         v.push(missing(
@@ -148,9 +163,7 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
     if !db_groups.is_empty()
         && !has(&|r| {
             db_groups.contains(&r.group)
-                && r.source
-                    .as_ref()
-                    .is_some_and(|s| instance_groups.contains(s))
+                && r.peer.as_ref().is_some_and(|s| instance_groups.contains(s))
         })
     {
         v.push(missing(
@@ -165,7 +178,7 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
 }
 
 fn check_ingress(
-    rule: &IngressRule,
+    rule: &GroupRule,
     alb: &BTreeSet<GroupKey>,
     instances: &BTreeSet<GroupKey>,
     db: &BTreeSet<GroupKey>,
@@ -182,23 +195,23 @@ fn check_ingress(
         ));
     }
     if instances.contains(&rule.group) {
-        let from_alb = rule.source.as_ref().is_some_and(|s| alb.contains(s));
+        let from_alb = rule.peer.as_ref().is_some_and(|s| alb.contains(s));
         if !(from_alb && rule.is_tcp_port(3000)) {
             v.push(rule.violation(
                 "app-port-from-alb",
-                &format!("admits {} from {}; instances accept only port 3000 from the load balancer's group", rule.ports(), rule.source_text()),
+                &format!("admits {} from {}; instances accept only port 3000 from the load balancer's group", rule.ports(), rule.peer_text()),
             ));
         }
     }
     if db.contains(&rule.group) {
-        let from_instances = rule.source.as_ref().is_some_and(|s| instances.contains(s));
+        let from_instances = rule.peer.as_ref().is_some_and(|s| instances.contains(s));
         if !(from_instances && rule.is_tcp_port(5432)) {
             v.push(rule.violation(
                 "db-port-from-instances",
                 &format!(
                     "admits {} from {}; the database accepts only 5432 from the instances' group",
                     rule.ports(),
-                    rule.source_text()
+                    rule.peer_text()
                 ),
             ));
         }

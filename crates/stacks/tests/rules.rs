@@ -2,14 +2,33 @@
 
 mod common;
 
-use common::{default_stacks, stack_mut};
+use common::{default_stacks, rendered, stack_mut};
 use serde_json::json;
-use techchallenge_stacks::rules::{self, Violation};
+use techchallenge_stacks::Settings;
+use techchallenge_stacks::rules::{self, RenderedStack, Violation};
 
 fn broken(suffix: &str, change: impl FnOnce(&mut serde_json::Value)) -> Vec<Violation> {
     let mut stacks = default_stacks();
     change(stack_mut(&mut stacks, suffix));
     rules::check(&stacks)
+}
+
+/// The architecture with HTTPS: 443 forwards, 80 redirects.
+fn https_stacks() -> Vec<RenderedStack> {
+    let mut settings = Settings::default();
+    settings.application.certificate_arn =
+        Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
+    rendered(&settings)
+}
+
+/// Asserts the rule's violation on exactly that stack and resource.
+fn assert_violation(violations: &[Violation], rule: &str, stack: &str, resource: &str) {
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.rule == rule && v.stack == stack && v.resource == resource),
+        "expected [{rule}] on {stack}/{resource}, got {violations:#?}"
+    );
 }
 
 fn assert_refused(violations: &[Violation], rule: &str, resource: &str) {
@@ -163,5 +182,182 @@ fn a_dangling_reference_in_a_rendered_template_is_refused() {
         Some(
             "resource PublicDefaultRoute refers to InternetGatewayy, which is not a parameter or resource of this template"
         )
+    );
+}
+
+#[test]
+fn the_unbroken_architecture_breaks_no_rule_with_or_without_https() {
+    for stacks in [default_stacks(), https_stacks()] {
+        let v = rules::check(&stacks);
+        assert!(v.is_empty(), "{v:#?}");
+    }
+}
+
+#[test]
+fn a_group_without_inline_egress_is_refused() {
+    // An empty list leaves EC2's default allow-all egress, even beside a separate egress rule.
+    let v = broken("-application", |t| {
+        t["Resources"]["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupEgress"] =
+            json!([]);
+    });
+    assert_violation(
+        &v,
+        "explicit-egress",
+        "techchallenge-dev-application",
+        "LoadBalancerSecurityGroup",
+    );
+    let v = broken("-database-access", |t| {
+        if let Some(props) =
+            t["Resources"]["DatabaseClientSecurityGroup"]["Properties"].as_object_mut()
+        {
+            props.remove("SecurityGroupEgress");
+        }
+    });
+    assert_violation(
+        &v,
+        "explicit-egress",
+        "techchallenge-dev-database-access",
+        "DatabaseClientSecurityGroup",
+    );
+}
+
+#[test]
+fn all_traffic_to_the_world_is_refused_inline_or_separate() {
+    let v = broken("-database-access", |t| {
+        t["Resources"]["DatabaseSecurityGroup"]["Properties"]["SecurityGroupEgress"] = json!([
+            {"IpProtocol": "-1", "CidrIp": "0.0.0.0/0", "Description": "everything"}
+        ]);
+    });
+    assert_violation(
+        &v,
+        "explicit-egress",
+        "techchallenge-dev-database-access",
+        "DatabaseSecurityGroup",
+    );
+    let v = broken("-application", |t| {
+        t["Resources"]["LoadBalancerEgressToInstances"]["Properties"] = json!({
+            "GroupId": {"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]},
+            "IpProtocol": "-1", "CidrIpv6": "::/0", "Description": "everything"
+        });
+    });
+    assert_violation(
+        &v,
+        "explicit-egress",
+        "techchallenge-dev-application",
+        "LoadBalancerEgressToInstances",
+    );
+}
+
+#[test]
+fn egress_rules_without_descriptions_are_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["InstanceSecurityGroup"]["Properties"]["SecurityGroupEgress"][0]["Description"] =
+            json!(" ");
+    });
+    assert_violation(
+        &v,
+        "rule-description",
+        "techchallenge-dev-application",
+        "InstanceSecurityGroup",
+    );
+}
+
+#[test]
+fn the_managed_ssm_policy_is_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["InstanceRole"]["Properties"]["ManagedPolicyArns"] = json!([
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}
+        ]);
+    });
+    assert_violation(
+        &v,
+        "no-managed-ssm-policy",
+        "techchallenge-dev-application",
+        "InstanceRole",
+    );
+}
+
+#[test]
+fn reading_every_parameter_is_refused() {
+    for action in [json!("ssm:GetParameter*"), json!(["s3:GetObject", "ssm:*"])] {
+        let v = broken("-application", |t| {
+            if let Some(statements) = t["Resources"]["InstanceRole"]["Properties"]["Policies"][0]
+                ["PolicyDocument"]["Statement"]
+                .as_array_mut()
+            {
+                statements.push(json!({"Effect": "Allow", "Action": action, "Resource": "*"}));
+            }
+        });
+        assert_violation(
+            &v,
+            "no-managed-ssm-policy",
+            "techchallenge-dev-application",
+            "InstanceRole",
+        );
+    }
+}
+
+#[test]
+fn a_forwarding_listener_without_the_404_rule_is_refused() {
+    let v = broken("-application", |t| {
+        if let Some(resources) = t["Resources"].as_object_mut() {
+            resources.remove("HttpInternalPathsRule");
+        }
+    });
+    assert_violation(
+        &v,
+        "debug-routes-not-routed",
+        "techchallenge-dev-application",
+        "HttpListener",
+    );
+    // With HTTPS, 443 forwards and must keep its rule; 80 only redirects and need not.
+    let mut stacks = https_stacks();
+    let app = stack_mut(&mut stacks, "-application");
+    if let Some(resources) = app["Resources"].as_object_mut() {
+        resources.remove("HttpsInternalPathsRule");
+        resources.remove("HttpInternalPathsRule");
+    }
+    let v = rules::check(&stacks);
+    assert_violation(
+        &v,
+        "debug-routes-not-routed",
+        "techchallenge-dev-application",
+        "HttpsListener",
+    );
+    assert!(
+        !v.iter().any(|x| x.resource == "HttpListener"),
+        "a redirecting listener is fine: {v:#?}"
+    );
+}
+
+#[test]
+fn a_404_rule_that_misses_a_path_or_comes_after_a_forward_is_refused() {
+    let v = broken("-application", |t| {
+        t["Resources"]["HttpInternalPathsRule"]["Properties"]["Conditions"][0]["PathPatternConfig"]
+            ["Values"] = json!(["/debug", "/debug/*", "/metrics"]);
+    });
+    assert_violation(
+        &v,
+        "debug-routes-not-routed",
+        "techchallenge-dev-application",
+        "HttpListener",
+    );
+    let v = broken("-application", |t| {
+        t["Resources"]["HttpInternalPathsRule"]["Properties"]["Priority"] = json!(20);
+        t["Resources"]["EarlyForward"] = json!({
+            "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+            "Properties": {
+                "ListenerArn": {"Ref": "HttpListener"},
+                "Priority": 10,
+                "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+                "Actions": [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}]
+            }
+        });
+    });
+    assert_violation(
+        &v,
+        "debug-routes-not-routed",
+        "techchallenge-dev-application",
+        "EarlyForward",
     );
 }

@@ -1,5 +1,6 @@
-//! Security groups and their ingress rules as the rules see them: a group is known by the stack
-//! and logical id that define it, whether a rule names it directly or through an import.
+//! Security groups and their ingress and egress rules as the rules see them: a group is known by
+//! the stack and logical id that define it, whether a rule names it directly or through an
+//! import.
 
 use serde_json::Value;
 
@@ -33,28 +34,45 @@ pub(crate) fn group_key(stack: &str, value: &Value, exports: &Exports) -> Option
     None
 }
 
-/// One ingress rule, wherever it was written (inline or as its own resource).
+/// Which way a rule lets traffic start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Connections into the group (`SecurityGroupIngress`).
+    Ingress,
+    /// Connections out of the group (`SecurityGroupEgress`).
+    Egress,
+}
+
+/// One ingress or egress rule, wherever it was written (inline or as its own resource).
 #[derive(Debug, Clone)]
-pub(crate) struct IngressRule {
+pub(crate) struct GroupRule {
     pub(crate) stack: String,
     /// The resource the rule is written in.
     pub(crate) resource: String,
     pub(crate) group: GroupKey,
+    pub(crate) direction: Direction,
     protocol: String,
     from: i64,
     to: i64,
     cidr: Option<String>,
-    pub(crate) source: Option<GroupKey>,
+    /// The group on the other side: the source of an ingress rule, the destination of an egress
+    /// rule.
+    pub(crate) peer: Option<GroupKey>,
     pub(crate) description: String,
 }
 
-impl IngressRule {
+impl GroupRule {
     pub(crate) fn is_world(&self) -> bool {
         matches!(self.cidr.as_deref(), Some("0.0.0.0/0" | "::/0"))
     }
 
     pub(crate) fn is_tcp_port(&self, port: i64) -> bool {
         self.protocol == "tcp" && self.from == port && self.to == port
+    }
+
+    /// All protocols and ports (`-1`).
+    pub(crate) fn is_all_traffic(&self) -> bool {
+        self.protocol == "-1"
     }
 
     pub(crate) fn covers(&self, port: i64) -> bool {
@@ -69,8 +87,8 @@ impl IngressRule {
         }
     }
 
-    pub(crate) fn source_text(&self) -> String {
-        match (&self.cidr, &self.source) {
+    pub(crate) fn peer_text(&self) -> String {
+        match (&self.cidr, &self.peer) {
             (Some(cidr), _) => cidr.clone(),
             (None, Some(g)) => format!("group {}/{}", g.stack, g.id),
             (None, None) => "an unknown source".into(),
@@ -87,8 +105,16 @@ impl IngressRule {
     }
 }
 
-/// Every ingress rule of a stack.
-pub(crate) fn collect_ingress(s: &RenderedStack, exports: &Exports) -> Vec<IngressRule> {
+/// Every ingress or egress rule of a stack.
+pub(crate) fn collect(
+    s: &RenderedStack,
+    exports: &Exports,
+    direction: Direction,
+) -> Vec<GroupRule> {
+    let (inline, separate) = match direction {
+        Direction::Ingress => ("SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress"),
+        Direction::Egress => ("SecurityGroupEgress", "AWS::EC2::SecurityGroupEgress"),
+    };
     let mut rules = Vec::new();
     let all = s
         .template
@@ -105,22 +131,22 @@ pub(crate) fn collect_ingress(s: &RenderedStack, exports: &Exports) -> Vec<Ingre
                     id: id.clone(),
                 };
                 for rule in props
-                    .get("SecurityGroupIngress")
+                    .get(inline)
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
                 {
-                    rules.push(parse(s, id, group.clone(), rule, exports));
+                    rules.push(parse(s, id, group.clone(), direction, rule, exports));
                 }
             }
-            "AWS::EC2::SecurityGroupIngress" => {
+            t if t == separate => {
                 let Some(group) = props
                     .get("GroupId")
                     .and_then(|g| group_key(&s.name, g, exports))
                 else {
                     continue;
                 };
-                rules.push(parse(s, id, group, props, exports));
+                rules.push(parse(s, id, group, direction, props, exports));
             }
             _ => {}
         }
@@ -132,9 +158,10 @@ fn parse(
     s: &RenderedStack,
     resource: &str,
     group: GroupKey,
+    direction: Direction,
     rule: &Value,
     exports: &Exports,
-) -> IngressRule {
+) -> GroupRule {
     let port = |key: &str| {
         rule.get(key)
             .and_then(|p| {
@@ -161,16 +188,21 @@ fn parse(
                 .map(str::to_owned)
                 .unwrap_or_else(|| c.to_string())
         });
-    IngressRule {
+    let peer_key = match direction {
+        Direction::Ingress => "SourceSecurityGroupId",
+        Direction::Egress => "DestinationSecurityGroupId",
+    };
+    GroupRule {
         stack: s.name.clone(),
         resource: resource.to_owned(),
         group,
+        direction,
         protocol,
         from,
         to,
         cidr,
-        source: rule
-            .get("SourceSecurityGroupId")
+        peer: rule
+            .get(peer_key)
             .and_then(|g| group_key(&s.name, g, exports)),
         description: rule
             .get("Description")
