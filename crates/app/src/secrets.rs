@@ -1,5 +1,6 @@
 //! Reading the database login from AWS Secrets Manager at start-up, so no password needs to be
-//! on an instance's disk. The secret is the JSON CloudFormation's `GenerateSecretString` makes:
+//! on an instance's disk (and again when the database rejects it, see [`crate::store::login`]).
+//! The secret is the JSON CloudFormation's `GenerateSecretString` makes:
 //! `{"username": "...", "password": "..."}` (`username` optional). Once an
 //! `AWS::SecretsManager::SecretTargetAttachment` has linked it to an RDS instance, the same secret
 //! also holds the connection details (`"host"`, `"port"` as a number, `"engine"`,
@@ -38,7 +39,7 @@ pub enum SecretError {
 }
 
 /// The login held in the secret.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbLogin {
     /// User name, when the secret has one.
     pub username: Option<String>,
@@ -105,26 +106,72 @@ fn parse_port(value: &serde_json::Value) -> Option<u16> {
     u16::try_from(n).ok().filter(|p| *p != 0)
 }
 
+/// Something that hands out the database login: Secrets Manager in the app, a stand-in in unit
+/// tests of the re-read logic ([`crate::store::login`]), which must not need AWS.
+#[async_trait::async_trait]
+pub trait LoginFetcher: Send + Sync + 'static {
+    /// The secret's id, for log lines and error messages.
+    fn secret_id(&self) -> &str;
+    /// Reads the login now, giving up after `timeout`.
+    async fn fetch(&self, timeout: Duration) -> Result<DbLogin, SecretError>;
+}
+
+/// A secret in AWS Secrets Manager. The SDK client is made on first use and kept, so a re-read
+/// does not walk the credential chain again.
+pub struct AwsSecret {
+    id: String,
+    client: tokio::sync::OnceCell<aws_sdk_secretsmanager::Client>,
+}
+
+impl AwsSecret {
+    /// The secret `id` (a name or an ARN).
+    pub fn new(id: impl Into<String>) -> AwsSecret {
+        AwsSecret {
+            id: id.into(),
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl LoginFetcher for AwsSecret {
+    fn secret_id(&self) -> &str {
+        &self.id
+    }
+
+    async fn fetch(&self, timeout: Duration) -> Result<DbLogin, SecretError> {
+        let id = self.id.as_str();
+        let fetch = |reason: String| SecretError::Fetch {
+            id: id.to_owned(),
+            reason,
+        };
+        let call = async {
+            let client = self
+                .client
+                .get_or_init(|| async {
+                    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+                    aws_sdk_secretsmanager::Client::new(&config)
+                })
+                .await;
+            client.get_secret_value().secret_id(id).send().await
+        };
+        let output = tokio::time::timeout(timeout, call)
+            .await
+            .map_err(|_| fetch(format!("no answer within {timeout:?}")))?
+            .map_err(|e| {
+                fetch(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())
+            })?;
+        let text = output.secret_string().ok_or_else(|| SecretError::Shape {
+            id: id.to_owned(),
+            reason: "holds binary data, not a JSON string",
+        })?;
+        parse_secret(id, text)
+    }
+}
+
 /// Fetches secret `id` and returns the login in it.
 pub async fn fetch_login(id: &str, timeout: Duration) -> Result<DbLogin, SecretError> {
-    let fetch = |reason: String| SecretError::Fetch {
-        id: id.to_owned(),
-        reason,
-    };
-    let call = async {
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        let client = aws_sdk_secretsmanager::Client::new(&config);
-        client.get_secret_value().secret_id(id).send().await
-    };
-    let output = tokio::time::timeout(timeout, call)
-        .await
-        .map_err(|_| fetch(format!("no answer within {timeout:?}")))?
-        .map_err(|e| fetch(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
-    let text = output.secret_string().ok_or_else(|| SecretError::Shape {
-        id: id.to_owned(),
-        reason: "holds binary data, not a JSON string",
-    })?;
-    parse_secret(id, text)
+    AwsSecret::new(id).fetch(timeout).await
 }
 
 /// When `db` names a secret, replaces its password, and its user, host and port when the secret
@@ -149,7 +196,7 @@ pub async fn apply_secret(db: &mut DbSettings) -> Result<(), SecretError> {
 
 /// Puts `login` into `db`; returns where the host and the port now come from ("secret" or
 /// "config"), for the log.
-fn merge_login(db: &mut DbSettings, login: DbLogin) -> (&'static str, &'static str) {
+pub(crate) fn merge_login(db: &mut DbSettings, login: DbLogin) -> (&'static str, &'static str) {
     if let Some(user) = login.username {
         db.db_user = user;
     }
