@@ -8,8 +8,9 @@ use tokio::net::TcpListener;
 
 use crate::config::{DbSettings, DbType, Settings};
 use crate::routes::{AppState, app};
-use crate::secrets::{SecretError, apply_secret};
+use crate::secrets::{AwsSecret, SecretError, apply_secret};
 use crate::server::{Stopped, serve as serve_router, termination_signal};
+use crate::store::login::{LoginSource, REREAD_INTERVAL};
 use crate::store::migrate::{UpdateOptions, update_database};
 use crate::store::{EmbeddedStore, PgStore, Store, StoreError};
 
@@ -75,12 +76,26 @@ pub fn embedded_path(db: &DbSettings) -> PathBuf {
     PathBuf::from(format!("{}.redb", db.db_name))
 }
 
-/// The store `db` describes (embedded stores are created and seeded when new).
+/// The store `db` describes (embedded stores are created and seeded when new). For
+/// PostgreSQL with a secret, `db` gets the login read from it, and the store re-reads the secret
+/// when the database later rejects that login.
 pub async fn open_store(db: &mut DbSettings) -> Result<Arc<dyn Store>, CommandError> {
     Ok(match db.db_type {
         DbType::Postgres => {
-            resolve_login(db).await?;
-            Arc::new(PgStore::new(db)?)
+            let login = match db.db_secret_id.clone() {
+                Some(id) => {
+                    LoginSource::from_secret(
+                        db.clone(),
+                        Box::new(AwsSecret::new(id)),
+                        REREAD_INTERVAL,
+                    )
+                    .await?
+                }
+                None => LoginSource::fixed(db.clone()),
+            };
+            *db = (*login.settings()).clone();
+            check_host(db)?;
+            Arc::new(PgStore::with_login(Arc::new(login))?)
         }
         DbType::Boltdb => {
             let path = embedded_path(db);

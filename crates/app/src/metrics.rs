@@ -50,8 +50,15 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Registers every metric.
+    /// Registers every metric, with a secret-read count that stays 0.
     pub fn new() -> Metrics {
+        Metrics::with_secret_reads(Counter::default())
+    }
+
+    /// Registers every metric; `secret_reads` is the store's count of reads of the login secret
+    /// (`techchallenge_secret_reads_total`), so operators see rotations being picked up and a
+    /// wrong password not hammering Secrets Manager.
+    pub fn with_secret_reads(secret_reads: Counter) -> Metrics {
         let mut registry = Registry::with_prefix("techchallenge");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
@@ -92,6 +99,12 @@ impl Metrics {
             "db_pool_waiting_requests",
             "Requests waiting for a connection",
             pool_waiting.clone(),
+        );
+        registry.register(
+            "secret_reads",
+            "Reads of the database login secret from AWS Secrets Manager (at start-up, and again \
+             when the database rejects the login), failed ones included",
+            secret_reads,
         );
         Metrics {
             registry,

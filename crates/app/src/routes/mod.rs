@@ -35,11 +35,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for `store`, with fresh metrics.
+    /// State for `store`, with fresh metrics (counting the store's secret reads, if any).
     pub fn new(store: Arc<dyn Store>, db: DbSettings) -> AppState {
+        let metrics = match store.secret_reads() {
+            Some(reads) => Metrics::with_secret_reads(reads),
+            None => Metrics::new(),
+        };
         AppState {
             store,
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
             db: Arc::new(db),
             hostname: hostname().into(),
         }

@@ -3,11 +3,13 @@
 
 pub mod batch;
 pub mod embedded;
+pub mod login;
 pub mod migrate;
 pub mod postgres;
 pub mod tls;
 
 use async_trait::async_trait;
+use prometheus_client::metrics::counter::Counter;
 
 use crate::task::{NewTask, Task, TaskChanges};
 
@@ -58,6 +60,10 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError>;
     /// Pool figures, for stores that have a pool.
     fn pool_state(&self) -> Option<PoolState> {
+        None
+    }
+    /// The count of reads of the database login secret, for stores that read one.
+    fn secret_reads(&self) -> Option<Counter> {
         None
     }
 }

@@ -3,7 +3,8 @@
 //! Every query has a deadline, and a connection that timed out or broke is dropped from the pool
 //! instead of being reused, so a database restart or fail-over heals on its own and no request
 //! waits longer than the configured timeout. Inserts go through [`super::batch`], which commits
-//! concurrent ones together.
+//! concurrent ones together. New connections take their login from a [`LoginSource`], so a
+//! password that changed in the secret is picked up without a restart.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +13,12 @@ use async_trait::async_trait;
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
+use prometheus_client::metrics::counter::Counter;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
 use super::batch::InsertQueue;
+use super::login::{LoginConnect, LoginSource, Refresh};
 use super::{PoolState, Store, StoreError};
 use crate::config::{DbSettings, SslMode};
 use crate::task::{NewTask, Task, TaskChanges};
@@ -41,10 +44,11 @@ pub struct PgStore {
     inserts: InsertQueue,
 }
 
-/// The pool and the per-query deadline, shared with the insert batcher's workers.
+/// The pool, the per-query deadline and the login, shared with the insert batcher's workers.
 pub(crate) struct Core {
     pool: Pool,
     pub(crate) timeout: Duration,
+    login: Arc<LoginSource>,
 }
 
 /// The tokio-postgres settings for `db`, connecting to database `dbname`.
@@ -101,15 +105,35 @@ pub async fn connect_one(
 }
 
 impl PgStore {
-    /// Builds the pool. No connection is opened until the first request.
+    /// Builds the pool for a login that never changes. No connection is opened until the first
+    /// request.
     pub fn new(db: &DbSettings) -> Result<PgStore, StoreError> {
+        PgStore::with_login(Arc::new(LoginSource::fixed(db.clone())))
+    }
+
+    /// Builds the pool; connections use the settings `login` holds when they are opened, and
+    /// `login` is asked for a new one when the database rejects it.
+    pub fn with_login(login: Arc<LoginSource>) -> Result<PgStore, StoreError> {
+        let db = &*login.settings();
         let config = pg_config(db, &db.db_name);
         let mgr_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
         let manager = match super::tls::connector(db)? {
-            None => Manager::from_config(config, NoTls, mgr_config),
-            Some(tls) => Manager::from_config(config, tls, mgr_config),
+            None => {
+                let connect = LoginConnect {
+                    login: login.clone(),
+                    tls: NoTls,
+                };
+                Manager::from_connect(config, connect, mgr_config)
+            }
+            Some(tls) => {
+                let connect = LoginConnect {
+                    login: login.clone(),
+                    tls,
+                };
+                Manager::from_connect(config, connect, mgr_config)
+            }
         };
         let pool = Pool::builder(manager)
             .max_size(db.db_pool_size)
@@ -122,6 +146,7 @@ impl PgStore {
         let core = Arc::new(Core {
             pool,
             timeout: db.db_timeout,
+            login,
         });
         // Half the pool at most writes, so reads always find connections.
         let writers = (db.db_pool_size / 2).max(1);
@@ -131,14 +156,20 @@ impl PgStore {
 }
 
 impl Core {
+    /// A pooled connection. When opening a new one fails authentication, the login is
+    /// refreshed (see [`LoginSource::refresh`]) and, if it changed, the connection is tried once
+    /// more with the new one.
     pub(crate) async fn client(&self) -> Result<Object, StoreError> {
-        self.pool.get().await.map_err(|e| match e {
-            PoolError::Timeout(_) => {
-                StoreError::Unavailable("no database connection within the timeout".into())
+        let seen = self.login.generation();
+        match self.pool.get().await {
+            Err(PoolError::Backend(e)) if login_rejected(&e) => {
+                if self.login.refresh(seen).await == Refresh::Changed {
+                    return self.pool.get().await.map_err(pool_error);
+                }
+                Err(classify(e))
             }
-            PoolError::Backend(e) => classify(e),
-            other => StoreError::Unavailable(other.to_string()),
-        })
+            got => got.map_err(pool_error),
+        }
     }
 
     /// Turns the outcome of a query on `client` into ours; a client that timed out or failed at
@@ -196,9 +227,30 @@ impl Core {
     }
 }
 
-/// Connection-level failures and server shutdowns are "unavailable"; the rest is internal.
+fn pool_error(e: PoolError) -> StoreError {
+    match e {
+        PoolError::Timeout(_) => {
+            StoreError::Unavailable("no database connection within the timeout".into())
+        }
+        PoolError::Backend(e) => classify(e),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// Whether the server refused the login: a wrong password (or no such user: PostgreSQL does not
+/// say which), or a user that may not log in.
+fn login_rejected(e: &tokio_postgres::Error) -> bool {
+    e.code().is_some_and(|code| {
+        *code == SqlState::INVALID_PASSWORD
+            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+    })
+}
+
+/// Connection-level failures, server shutdowns and a refused login are "unavailable" (the
+/// database cannot serve us now); the rest is internal.
 fn classify(e: tokio_postgres::Error) -> StoreError {
     let unavailable = e.is_closed()
+        || login_rejected(&e)
         || match e.code() {
             None => true, // I/O, TLS or protocol failure talking to the server
             Some(code) => {
@@ -320,6 +372,10 @@ impl Store for PgStore {
         })
         .await;
         self.core.finish(client, outcome)
+    }
+
+    fn secret_reads(&self) -> Option<Counter> {
+        Some(self.core.login.reads())
     }
 
     fn pool_state(&self) -> Option<PoolState> {
