@@ -11,7 +11,7 @@ use crate::helpers::{admin, fresh_db, http};
 const BIN: &str = env!("CARGO_BIN_EXE_TechChallengeApp");
 
 /// A command for the binary in `dir`, with no inherited `VTT_` variables.
-fn app(dir: &Path) -> Command {
+pub fn app(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
     c.current_dir(dir).env("RUST_LOG", "info");
     for (k, _) in std::env::vars_os() {

@@ -11,11 +11,13 @@ use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use crate::binary::pg_env;
 use crate::helpers::{fresh_db, random_name};
 
-fn moto_url() -> Option<String> {
+/// moto's URL, or `None` when the test skips.
+pub fn moto_url() -> Option<String> {
     techchallenge_system_tests::moto::url()
 }
 
-async fn create_secret(url: &str, name: &str, value: &str) {
+/// A Secrets Manager client for moto at `url`.
+pub fn client(url: &str) -> aws_sdk_secretsmanager::Client {
     let config = aws_sdk_secretsmanager::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(url)
@@ -23,6 +25,11 @@ async fn create_secret(url: &str, name: &str, value: &str) {
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
         .build();
     aws_sdk_secretsmanager::Client::from_conf(config)
+}
+
+/// Creates secret `name` holding `value` in moto.
+pub async fn create_secret(url: &str, name: &str, value: &str) {
+    client(url)
         .create_secret()
         .name(name)
         .secret_string(value)
