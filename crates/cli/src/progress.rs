@@ -169,6 +169,9 @@ impl Progress {
                     b.set_message(format!("{} {}", event.logical_id, event.status));
                 }
             }
+            Event::Guard { stack, change } => {
+                self.write_line(&format!("{t} {stack}: {change}"));
+            }
             Event::StackFinished {
                 stack,
                 outcome,

@@ -36,6 +36,9 @@ pub fn spec(
     for p in &def.protected {
         spec = spec.protect(p.logical_id, p.reason);
     }
+    if def.termination_protection {
+        spec = spec.termination_protected();
+    }
     for (key, value) in &def.parameters {
         spec = spec.parameter(Parameter::new(*key, *value));
     }

@@ -76,7 +76,7 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     }
     for risk in plan.risks() {
         out.push(format!(
-            "Data loss: {risk}. Deploying it needs --allow-data-loss."
+            "Data loss: {risk}. Deploying it needs --allow-data-loss (which also lifts the stack policy for this resource alone during the update, and restores it after)."
         ));
     }
     out

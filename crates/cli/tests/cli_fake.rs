@@ -275,11 +275,33 @@ async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
     let text = out.stdout();
     assert!(text.contains("final snapshot"), "{text}");
     assert!(text.contains("bucket is emptied first"), "{text}");
+    assert!(
+        text.contains("Termination protection is lifted from techchallenge-dev-database, techchallenge-dev-database-access, techchallenge-dev-artifacts, techchallenge-dev-network only after you confirm"),
+        "{text}"
+    );
     assert!(w.store.calls().iter().all(|c| !c.starts_with("Empty")));
     assert!(w.fake.calls_of("DeleteStack").is_empty());
+    assert!(
+        w.fake.calls_of("UpdateTerminationProtection").len() == 4,
+        "only switched on"
+    );
+    assert!(
+        w.fake
+            .termination_protection_of("techchallenge-dev-network")
+    );
     // Confirmed: deletion protection lifted, bucket emptied, everything gone.
     let (code, out) = w.run(&["destroy"], "yes\n", true).await;
     assert_eq!(code, 0, "{}", out.stderr());
+    let text = out.stdout();
+    for role in ["network", "artifacts", "database-access", "database"] {
+        assert!(
+            text.contains(&format!(
+                "techchallenge-dev-{role}: termination protection lifted (destroy confirmed)"
+            )),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("techchallenge-dev-application: termination protection"));
     assert!(
         w.store
             .calls()

@@ -83,6 +83,8 @@ pub struct StackDescription {
     pub parameters: Vec<(String, String)>,
     /// The stack's tags as deployed.
     pub tags: Vec<Tag>,
+    /// Whether termination protection is on (`DeleteStack` refused).
+    pub termination_protection: bool,
 }
 
 impl StackDescription {
@@ -383,4 +385,14 @@ pub trait CloudFormation: Send + Sync {
     async fn get_template(&self, stack: &StackName) -> Result<String, ApiError>;
     /// `ListImports`: the stacks importing an export (empty when none does).
     async fn list_imports(&self, export: &ExportName) -> Result<Vec<StackName>, ApiError>;
+    /// `UpdateTerminationProtection`.
+    async fn update_termination_protection(
+        &self,
+        stack: &StackName,
+        enabled: bool,
+    ) -> Result<(), ApiError>;
+    /// `GetStackPolicy`: the policy document, `None` when the stack has none.
+    async fn get_stack_policy(&self, stack: &StackName) -> Result<Option<String>, ApiError>;
+    /// `SetStackPolicy`: replaces the stack's policy (a policy can be replaced, never removed).
+    async fn set_stack_policy(&self, stack: &StackName, body: &str) -> Result<(), ApiError>;
 }

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::cloudformation::{StackEvent, StackOutput};
 use crate::diagnostics::{Finding, LaunchFailure};
+use crate::guards::GuardChange;
 use crate::names::{ChangeSetId, StackName};
 use crate::status::StackStatus;
 
@@ -128,6 +129,13 @@ pub enum Event {
         stack: StackName,
         /// Why.
         reason: String,
+    },
+    /// A stack guard changed (termination protection, stack policy): see `GuardChange`.
+    Guard {
+        /// The stack.
+        stack: StackName,
+        /// What changed.
+        change: GuardChange,
     },
     /// CloudFormation throttled a call; the engine waits and retries.
     Throttled {

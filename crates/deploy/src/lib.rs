@@ -64,6 +64,7 @@ mod error;
 mod events;
 #[cfg(feature = "fake")]
 pub mod fake;
+mod guards;
 mod hook;
 mod names;
 mod order;
@@ -85,6 +86,7 @@ pub use engine::{
 };
 pub use error::{Error, ResourceFailure};
 pub use events::{CollectingSink, Event, EventSink, NullSink, Outcome, StackAction};
+pub use guards::GuardChange;
 pub use hook::{HookError, NoHook, StackHook};
 pub use names::{ChangeSetId, ExportName, InvalidName, LogicalId, RequestToken, StackName};
 pub use plan::{

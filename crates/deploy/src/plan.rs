@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::cloudformation::{ChangeAction, PropertyChange, Replacement, StackOutput};
+use crate::guards::GuardChange;
 use crate::names::{ChangeSetId, LogicalId, StackName};
 use crate::spec::StackSpec;
 use crate::status::StackStatus;
@@ -92,6 +93,9 @@ pub struct StackPlan {
     pub from_template: bool,
     /// Protected resources this plan replaces or deletes.
     pub risks: Vec<DataLossRisk>,
+    /// Guards the deploy switches on: all the spec's for a stack being created, what a
+    /// deployed one lacks otherwise.
+    pub guards: Vec<GuardChange>,
     /// The stack's outputs when planned: what a deploy with no changes reports without asking
     /// CloudFormation again.
     #[serde(skip)]
@@ -159,11 +163,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// True when no stack changes.
+    /// True when no stack changes, guards included.
     pub fn is_empty(&self) -> bool {
         self.stacks
             .iter()
-            .all(|s| s.action == PlanAction::NoChanges)
+            .all(|s| s.action == PlanAction::NoChanges && s.guards.is_empty())
     }
 
     /// Every data-loss risk in the plan.
@@ -211,6 +215,9 @@ impl Plan {
             }
             for risk in &stack.risks {
                 out.push(format!("  !! data loss: {risk}"));
+            }
+            for guard in &stack.guards {
+                out.push(format!("  guard: {guard}"));
             }
         }
         out

@@ -127,6 +127,10 @@ pub struct StackSpec {
     /// operations complete once its resources are configured, without waiting for them to be
     /// ready to serve. For throw-away environments only; off by default.
     pub express: bool,
+    /// CloudFormation's termination protection, switched on once the stack exists and lifted
+    /// only by `destroy` (see `guards`). The stack's [`StackSpec::protected`] resources also
+    /// get a stack policy denying their replacement or deletion, whatever this says.
+    pub termination_protection: bool,
 }
 
 impl StackSpec {
@@ -147,7 +151,32 @@ impl StackSpec {
                 "CAPABILITY_NAMED_IAM".to_owned(),
             ],
             express: false,
+            termination_protection: false,
         }
+    }
+
+    /// Switches on termination protection (see [`StackSpec::termination_protection`]).
+    pub fn termination_protected(mut self) -> Self {
+        self.termination_protection = true;
+        self
+    }
+
+    /// The stack policy this spec asks for: updates may not replace or delete its protected
+    /// resources (`None` when it protects none).
+    pub fn stack_policy(&self) -> Option<String> {
+        crate::guards::stack_policy(self.protected.iter().map(|p| &p.logical_id))
+    }
+
+    /// The stack policy relaxed for `allowed`: what an update accepted with
+    /// `--allow-data-loss` runs under.
+    pub(crate) fn stack_policy_allowing(&self, allowed: &[LogicalId]) -> String {
+        crate::guards::stack_policy(
+            self.protected
+                .iter()
+                .map(|p| &p.logical_id)
+                .filter(|id| !allowed.contains(id)),
+        )
+        .unwrap_or_else(crate::guards::allow_all_policy)
     }
 
     /// Adds a parameter.

@@ -104,6 +104,7 @@ mod tests {
             status_reason: None,
             created: Timestamp::from_epoch_millis(0),
             last_updated: None,
+            termination_protection: false,
             outputs: Vec::new(),
             parameters: parameters
                 .iter()

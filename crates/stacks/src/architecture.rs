@@ -33,8 +33,12 @@ pub struct StackDefinition {
     /// or be deployed with it; they are not deleted while it exists): the application uses the
     /// database, which it finds through the secret.
     pub uses: Vec<String>,
-    /// Resources guarded against replacement and deletion.
+    /// Resources guarded against replacement and deletion: by the deployer's data-loss check,
+    /// and by a stack policy CloudFormation enforces on every update.
     pub protected: Vec<ProtectedResource>,
+    /// CloudFormation termination protection: on for every stack that holds state or that a
+    /// stack holding state is built on (all but the application's), lifted only by `destroy`.
+    pub termination_protection: bool,
     /// Parameter values the deployer passes explicitly on every deploy (the build's key and
     /// hash are added by the deployer; the others keep their template defaults).
     pub parameters: Vec<(&'static str, &'static str)>,
@@ -82,6 +86,7 @@ impl Architecture {
                     _ => Vec::new(),
                 },
                 protected: protected_resources(role),
+                termination_protection: role != StackRole::Application,
                 parameters: match role {
                     StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "true")],
                     _ => Vec::new(),

@@ -112,6 +112,25 @@ pub async fn run(
     for n in &doomed {
         console.println(&format!("  {n}"));
     }
+    let protected: Vec<String> = doomed
+        .iter()
+        .filter(|n| {
+            states.iter().any(|st| {
+                &&st.stack == *n
+                    && st
+                        .description
+                        .as_ref()
+                        .is_some_and(|d| d.termination_protection)
+            })
+        })
+        .map(|n| n.to_string())
+        .collect();
+    if !protected.is_empty() {
+        console.println(&format!(
+            "  Termination protection is lifted from {} only after you confirm, each right before its deletion.",
+            protected.join(", ")
+        ));
+    }
     let database = specs::role_name(&s.architecture, StackRole::Database)?;
     let artifacts = specs::role_name(&s.architecture, StackRole::Artifacts)?;
     if doomed.contains(&&database) {

@@ -10,15 +10,15 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::Engine;
 use super::planning::stack_input;
 use super::waiting::failed;
+use super::{Engine, guarding};
 use crate::cloudformation::ApiError;
 use crate::cloudformation::{ChangeSetKind, StackOutput};
 use crate::error::Error;
 use crate::events::{Event, Outcome, StackAction};
 use crate::hook::{NoHook, StackHook};
-use crate::names::StackName;
+use crate::names::{LogicalId, StackName};
 use crate::order::in_set_dependencies;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
 use crate::spec::StackSpec;
@@ -207,7 +207,8 @@ impl Engine {
     ) -> Result<(Outcome, Vec<StackOutput>), Error> {
         let stack = &spec.name;
         if plan.action == PlanAction::NoChanges {
-            // Nothing to do: the outputs seen when planning are the answer, with no more calls.
+            // Nothing to do but missing guards: the outputs seen when planning are the answer.
+            self.apply_guards(spec, &plan.guards).await?;
             return Ok((Outcome::NoChanges, plan.outputs.clone()));
         }
         // Re-attach: an operation already running (e.g. before a Ctrl-C) is waited on, not restarted.
@@ -222,6 +223,10 @@ impl Engine {
                 stack: stack.clone(),
                 action: StackAction::Recreate,
             });
+            if let Some(d) = &current {
+                self.lift_protection(d, "a failed create left it empty; re-creating it")
+                    .await?;
+            }
             self.delete_and_wait(stack).await?;
             current = None;
         }
@@ -233,6 +238,11 @@ impl Engine {
         };
         let token = self.next_token(stack, "deploy");
         let seen = self.event_cursor(stack).await?;
+        // Protected resources the user accepted losing: the stack policy lets exactly these
+        // through for this update.
+        let mut accepted: Vec<LogicalId> =
+            plan.risks.iter().map(|r| r.logical_id.clone()).collect();
+        let mut relaxed = false;
         match (method, &plan.change_set) {
             (Method::ChangeSet, planned) => {
                 let id = match planned {
@@ -253,9 +263,11 @@ impl Engine {
                                     self.drop_change_set(stack, &id).await;
                                     return Err(Error::DataLoss { risks });
                                 }
+                                accepted.extend(risks.iter().map(|r| r.logical_id.clone()));
                                 id
                             }
                             None => {
+                                self.apply_guards(spec, &plan.guards).await?;
                                 return Ok((
                                     Outcome::NoChanges,
                                     current.map(|d| d.outputs).unwrap_or_default(),
@@ -264,6 +276,9 @@ impl Engine {
                         }
                     }
                 };
+                if exists && options.allow_data_loss {
+                    relaxed = self.relax_policy(spec, &accepted).await?;
+                }
                 self.emit(Event::StackStarted {
                     stack: stack.clone(),
                     action,
@@ -276,6 +291,9 @@ impl Engine {
             (Method::Direct, _) => {
                 let input = stack_input(spec, !exists, Some(token.clone()));
                 if exists {
+                    if options.allow_data_loss {
+                        relaxed = self.relax_policy(spec, &accepted).await?;
+                    }
                     match self
                         .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
                         .await
@@ -284,6 +302,10 @@ impl Engine {
                             source: ApiError::NoUpdates,
                             ..
                         }) => {
+                            if relaxed {
+                                self.restore_policy(spec).await?;
+                            }
+                            self.apply_guards(spec, &plan.guards).await?;
                             return Ok((
                                 Outcome::NoChanges,
                                 current.map(|d| d.outputs).unwrap_or_default(),
@@ -305,15 +327,30 @@ impl Engine {
                 });
             }
         }
-        let settled = self.wait_settled(stack, Some(&token), seen).await?;
+        let settled = self.wait_settled(stack, Some(&token), seen).await;
+        if relaxed {
+            // However the update ended, the full policy goes back; the update's own error (if
+            // any) matters more than a failed restore, which the next plan repairs.
+            let restored = self.restore_policy(spec).await;
+            if settled.is_ok() {
+                restored?;
+            } else if let Err(e) = restored {
+                tracing::warn!(%stack, error = %e, "could not restore the stack policy");
+            }
+        }
+        let settled = settled?;
         match &settled.description {
-            Some(d) if d.status.is_good() && exists => Ok((Outcome::Updated, d.outputs.clone())),
+            Some(d) if d.status.is_good() && exists => {
+                self.apply_guards(spec, &plan.guards).await?;
+                Ok((Outcome::Updated, d.outputs.clone()))
+            }
             Some(d) if d.status.is_good() => {
                 if !spec.parameters_on_first_create.is_empty() {
                     let usual = spec.after_first_create_parameters();
                     self.update_parameters(spec, d, &usual, StackAction::CompleteCreate)
                         .await?;
                 }
+                self.apply_guards(spec, &guarding::wanted(spec)).await?;
                 Ok((Outcome::Created, d.outputs.clone()))
             }
             _ => Err(failed(stack, settled)),

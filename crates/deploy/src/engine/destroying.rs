@@ -146,6 +146,7 @@ impl Engine {
         };
         // Stacks deleted before this one are gone, so any importer left is a real blocker.
         self.check_imports(&current, &HashSet::new(), known).await?;
+        self.lift_protection(&current, "destroy confirmed").await?;
         if !spec.parameters_before_delete.is_empty() && current.status.is_usable() {
             self.update_parameters(
                 spec,

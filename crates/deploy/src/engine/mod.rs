@@ -5,6 +5,7 @@
 
 mod deploying;
 mod destroying;
+mod guarding;
 mod parameters;
 mod planning;
 mod queries;

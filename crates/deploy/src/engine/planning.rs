@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::Engine;
 use super::waiting::next_step;
+use super::{Engine, guarding};
 use crate::cloudformation::ApiError;
 use crate::cloudformation::{
     ChangeSetKind, ResourceChange, StackDescription, StackInput, TemplateSource,
@@ -105,6 +105,7 @@ impl Engine {
             change_set: None,
             from_template: false,
             risks: Vec::new(),
+            guards: Vec::new(),
             outputs: current
                 .as_ref()
                 .map(|d| d.outputs.clone())
@@ -119,6 +120,7 @@ impl Engine {
                 change_set: None,
                 from_template: true,
                 risks: Vec::new(),
+                guards: guarding::wanted(spec),
                 outputs: Vec::new(),
             })
         };
@@ -130,14 +132,22 @@ impl Engine {
                 hint: next_step(&spec.name, s),
             }),
             Some(_) => {
-                if let Some(deployed) = &current
-                    && self.is_deployed_as_specified(spec, deployed).await?
-                {
-                    return Ok(no_changes());
+                let Some(deployed) = &current else {
+                    return Err(Error::Internal(format!("{} vanished", spec.name)));
+                };
+                let guards = self.missing_guards(spec, deployed).await?;
+                if self.is_deployed_as_specified(spec, deployed).await? {
+                    return Ok(StackPlan {
+                        guards,
+                        ..no_changes()
+                    });
                 }
                 let made = self.make_change_set(spec, ChangeSetKind::Update).await?;
                 let Some((id, changes)) = made else {
-                    return Ok(no_changes());
+                    return Ok(StackPlan {
+                        guards,
+                        ..no_changes()
+                    });
                 };
                 let change_set = match method {
                     Method::ChangeSet => Some(id),
@@ -155,6 +165,7 @@ impl Engine {
                     change_set,
                     from_template: false,
                     risks: Vec::new(),
+                    guards,
                     outputs: Vec::new(),
                 })
             }
@@ -189,6 +200,7 @@ impl Engine {
                     change_set: Some(id),
                     from_template: false,
                     risks: Vec::new(),
+                    guards: guarding::wanted(spec),
                     outputs: Vec::new(),
                 })
             }

@@ -7,12 +7,14 @@
 //! instead, resource by resource, for the deploy-time model.
 
 mod diagnostics;
+mod guards;
 mod ops;
 mod template;
 mod ticks;
 mod timing;
 
 pub use diagnostics::FakeDiagnostics;
+pub use guards::DENIED_BY_POLICY;
 pub use timing::{ResourceWork, Timing};
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -86,6 +88,10 @@ struct FakeStack {
     lag_status: String,
     /// How many of the newest events are hidden while lagging.
     hidden: usize,
+    /// Termination protection (see `guards.rs`).
+    termination_protection: bool,
+    /// The stack policy, once one was set.
+    policy: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -392,6 +398,8 @@ impl FakeStack {
             lag: 0,
             lag_status: String::new(),
             hidden: 0,
+            termination_protection: false,
+            policy: None,
         }
     }
 }

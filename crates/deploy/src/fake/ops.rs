@@ -255,6 +255,7 @@ impl CloudFormation for FakeCloudFormation {
             outputs: s.outputs.clone(),
             parameters: s.parameters.clone(),
             tags: s.tags.clone(),
+            termination_protection: s.termination_protection,
         }))
     }
 
@@ -294,6 +295,8 @@ impl CloudFormation for FakeCloudFormation {
         if let Some(s) = state.stacks.get_mut(name) {
             s.tags = input.tags.clone();
         }
+        let changes = template::changes(Some(&state.stacks[name].template), &body);
+        state.enforce_policy(name, &changes);
         Ok(state.start_update(name, body, params, input.request_token.clone()))
     }
 
@@ -326,6 +329,7 @@ impl CloudFormation for FakeCloudFormation {
         let mut state = self.lock();
         let name = stack.as_str();
         state.enter("DeleteStack", name)?;
+        state.refuse_protected_delete(name)?;
         let Some(s) = state.stacks.get_mut(name) else {
             return Ok(());
         };
@@ -502,6 +506,7 @@ impl CloudFormation for FakeCloudFormation {
                 if let Some(s) = state.stacks.get_mut(&cs.stack) {
                     s.tags = cs.input.tags.clone();
                 }
+                state.enforce_policy(&cs.stack, &cs.description.changes);
                 state.start_update(&cs.stack, body, params, token.cloned());
             }
         }
@@ -571,5 +576,30 @@ impl CloudFormation for FakeCloudFormation {
                 })
             })
             .collect()
+    }
+
+    async fn update_termination_protection(
+        &self,
+        stack: &StackName,
+        enabled: bool,
+    ) -> Result<(), ApiError> {
+        self.round_trip().await;
+        let mut state = self.lock();
+        state.enter("UpdateTerminationProtection", stack.as_str())?;
+        state.set_termination_protection(stack.as_str(), enabled)
+    }
+
+    async fn get_stack_policy(&self, stack: &StackName) -> Result<Option<String>, ApiError> {
+        self.round_trip().await;
+        let mut state = self.lock();
+        state.enter("GetStackPolicy", stack.as_str())?;
+        state.policy(stack.as_str())
+    }
+
+    async fn set_stack_policy(&self, stack: &StackName, body: &str) -> Result<(), ApiError> {
+        self.round_trip().await;
+        let mut state = self.lock();
+        state.enter("SetStackPolicy", stack.as_str())?;
+        state.set_policy(stack.as_str(), body)
     }
 }
