@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use techchallenge_artifact::Artifact;
 use techchallenge_deploy::{Parameter, StackName, StackSpec};
 use techchallenge_stacks::application::{ARTIFACT_KEY_PARAMETER, ARTIFACT_SHA256_PARAMETER};
-use techchallenge_stacks::{Architecture, StackDefinition, StackRole};
+use techchallenge_stacks::{Architecture, StackDefinition, StackRole, tags};
 
 /// The stack name of a definition, as the engine's newtype.
 pub fn name(def: &StackDefinition) -> Result<StackName> {
@@ -23,10 +23,11 @@ pub fn spec(
         .template
         .to_json()
         .with_context(|| format!("rendering {}", def.name))?;
-    let mut spec = StackSpec::new(name(def)?, body)
-        .tag("project", "techchallenge")
-        .tag("environment", architecture.settings.environment.clone())
-        .tag("stack-role", def.role.as_str());
+    let mut spec = StackSpec::new(name(def)?, body);
+    for (key, value) in tags::common(&architecture.settings) {
+        spec = spec.tag(key, value);
+    }
+    spec = spec.tag(tags::STACK_ROLE_KEY, def.role.as_str());
     for dep in &def.depends_on {
         spec = spec.depends_on(StackName::new(dep.clone())?);
     }

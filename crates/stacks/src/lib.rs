@@ -24,6 +24,7 @@ mod naming;
 pub mod network;
 pub mod rules;
 mod settings;
+pub mod tags;
 
 pub use architecture::{Architecture, ProtectedResource, StackDefinition};
 pub use naming::{Export, Naming, StackRole};

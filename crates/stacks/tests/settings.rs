@@ -134,3 +134,30 @@ fn the_engine_version_is_a_major_by_default_and_may_pin_a_minor() {
     let e = error_of("[database]\nengine_version = \"13\"");
     assert!(e.contains("major version"), "{e}");
 }
+
+#[test]
+fn user_tags_are_checked_against_what_aws_accepts() {
+    let ok = parse("[tags]\ncost-center = \"4711\"\nowner = \"team@example.com\"");
+    assert_eq!(ok.validate(), Ok(()));
+    for (text, why) in [
+        ("[tags]\n\"aws:foo\" = \"x\"", "reserved for AWS"),
+        ("[tags]\n\"AWS:foo\" = \"x\"", "reserved for AWS"),
+        (
+            "[tags]\nmanaged-by = \"me\"",
+            "the deployer sets managed-by itself",
+        ),
+        ("[tags]\nName = \"x\"", "the deployer sets Name itself"),
+        ("[tags]\nowner = \"a;b\"", "value of at most 256"),
+        ("[tags]\n\"\" = \"x\"", "key of 1 to 128"),
+    ] {
+        let e = error_of(text);
+        assert!(e.starts_with("invalid setting `tags`"), "{text}: {e}");
+        assert!(e.contains(why), "{text}: {e}");
+    }
+    let long_key = format!("[tags]\n{} = \"x\"", "k".repeat(129));
+    assert!(error_of(&long_key).contains("key of 1 to 128"));
+    let long_value = format!("[tags]\nk = \"{}\"", "v".repeat(257));
+    assert!(error_of(&long_value).contains("value of at most 256"));
+    let many: String = (0..41).map(|i| format!("t{i} = \"x\"\n")).collect();
+    assert!(error_of(&format!("[tags]\n{many}")).contains("at most 40"));
+}

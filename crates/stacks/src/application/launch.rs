@@ -45,6 +45,9 @@ pub struct Parts<'a> {
     pub logs: &'a LogGroups,
     /// The build's SHA-256 parameter (the instances are tagged with it).
     pub build_sha256: &'a ParameterHandle,
+    /// The environment's common tags (`tags::common`): stack tags do not reach the instances
+    /// and volumes the group launches, so the launch template carries them.
+    pub tags: &'a [(String, String)],
 }
 
 /// Adds the image parameter and the launch template.
@@ -100,7 +103,7 @@ pub fn add(
                     .into_iter()
                     .map(|kind| TagSpecification {
                         resource_type: kind.into(),
-                        tags: instance_tags(naming, parts.build_sha256),
+                        tags: instance_tags(naming, parts.build_sha256, parts.tags),
                     })
                     .collect(),
             },
@@ -108,14 +111,22 @@ pub fn add(
     )
 }
 
-/// The instance's (and its volume's) tags: its name and the build it runs, which
-/// `techchallenge instances` shows.
-fn instance_tags(naming: &Naming, build_sha256: &ParameterHandle) -> Vec<Tag> {
+/// The instance's (and its volume's) tags: its name, the build it runs (which
+/// `techchallenge instances` shows) and the environment's common tags.
+fn instance_tags(
+    naming: &Naming,
+    build_sha256: &ParameterHandle,
+    common: &[(String, String)],
+) -> Vec<Tag> {
     let mut tags = name_tag(naming, "instance");
     tags.push(Tag {
         key: BUILD_TAG.into(),
         value: build_sha256.r#ref(),
     });
+    tags.extend(common.iter().map(|(key, value)| Tag {
+        key: key.clone(),
+        value: value.clone().into(),
+    }));
     tags
 }
 

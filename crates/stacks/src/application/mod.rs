@@ -80,6 +80,7 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
             profile: &profile,
             logs: &log_groups,
             build_sha256: &build_sha256,
+            tags: &crate::tags::common(settings),
         },
     )?;
     let group = group::add(&mut t, naming, app, &launch_template, &balancer)?;

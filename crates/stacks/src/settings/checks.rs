@@ -42,6 +42,7 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
         ));
     }
     check_cidr(&s.network.vpc_cidr)?;
+    crate::tags::check(&s.tags)?;
 
     let db = &s.database;
     if !db.instance_class.starts_with("db.") || db.instance_class.split('.').count() != 3 {

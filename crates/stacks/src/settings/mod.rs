@@ -8,6 +8,8 @@
 
 mod checks;
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// Everything the templates depend on. Deserialised from the settings file, where unknown keys
@@ -24,6 +26,10 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Application settings.
     pub application: ApplicationSettings,
+    /// The user's own tags (the `[tags]` table), added to every stack and taggable resource
+    /// beside the deployer's `managed-by`, `project` and `environment`: for cost allocation,
+    /// ownership and the like.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// The VPC's address plan.
@@ -77,6 +83,7 @@ impl Default for Settings {
             network: NetworkSettings::default(),
             database: DatabaseSettings::default(),
             application: ApplicationSettings::default(),
+            tags: BTreeMap::new(),
         }
     }
 }
