@@ -5,7 +5,7 @@
 use cfn_template::{Template, TemplateError};
 
 use crate::naming::{Naming, StackRole};
-use crate::rules::RenderedStack;
+use crate::rules::{RenderedStack, StackGuards};
 use crate::settings::Settings;
 use crate::{application, artifacts, database, database_access, network};
 
@@ -115,6 +115,14 @@ impl Architecture {
                 Ok(RenderedStack {
                     name: s.name.clone(),
                     template: s.template.to_value()?,
+                    guards: Some(StackGuards {
+                        termination_protection: s.termination_protection,
+                        protected: s
+                            .protected
+                            .iter()
+                            .map(|p| p.logical_id.to_owned())
+                            .collect(),
+                    }),
                 })
             })
             .collect()

@@ -14,6 +14,7 @@
 //! | `no-plaintext-secret` | passwords are dynamic references, never literal text or parameters |
 //! | `explicit-egress` | every security group states its egress inline; none allows all traffic to the world |
 //! | `no-managed-ssm-policy` | no role has `AmazonSSMManagedInstanceCore` (or another policy with `ssm:GetParameter*` on `*`) |
+//! | `stack-protection` | stacks holding state are termination-protected; the database instance, its secret and subnet group are protected (stack policy) |
 //! | `debug-routes-not-routed` | listeners that forward answer `/debug` and `/metrics` with a 404 before any forward |
 
 mod egress;
@@ -21,11 +22,14 @@ mod groups;
 mod iam;
 mod listeners;
 mod pattern;
+mod protection;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::Value;
+
+pub use protection::StackGuards;
 
 use groups::{Direction, GroupKey, GroupRule, group_key};
 
@@ -36,6 +40,9 @@ pub struct RenderedStack {
     pub name: String,
     /// The template as JSON.
     pub template: Value,
+    /// How the deployer deploys it (termination protection, protected resources); `None` for
+    /// templates read back from a directory, which carry no stack settings.
+    pub guards: Option<StackGuards>,
 }
 
 /// One broken rule.
@@ -127,6 +134,7 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
         egress::check_inline(s, &mut v);
         iam::check(s, &mut v);
         listeners::check(s, &mut v);
+        protection::check(s, &mut v);
     }
     for rule in &rules {
         check_ingress(rule, &alb_groups, &instance_groups, &db_groups, &mut v);

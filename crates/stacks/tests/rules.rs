@@ -361,3 +361,57 @@ fn a_404_rule_that_misses_a_path_or_comes_after_a_forward_is_refused() {
         "EarlyForward",
     );
 }
+
+/// The default stacks with `change` applied to the named stack's guards.
+fn with_guards(suffix: &str, change: impl FnOnce(&mut rules::StackGuards)) -> Vec<Violation> {
+    let mut stacks = default_stacks();
+    let stack = stacks
+        .iter_mut()
+        .find(|s| s.name.ends_with(suffix))
+        .expect("stack");
+    change(
+        stack
+            .guards
+            .as_mut()
+            .expect("rendered stacks carry their guards"),
+    );
+    rules::check(&stacks)
+}
+
+#[test]
+fn a_stateful_stack_without_termination_protection_is_refused() {
+    for suffix in ["-network", "-artifacts", "-database-access", "-database"] {
+        let v = with_guards(suffix, |g| g.termination_protection = false);
+        assert!(
+            v.iter()
+                .any(|v| v.rule == "stack-protection" && v.stack.ends_with(suffix)),
+            "{suffix}: {v:#?}"
+        );
+    }
+    // The application holds no state: it needs no protection.
+    assert!(with_guards("-application", |g| g.termination_protection = false).is_empty());
+}
+
+#[test]
+fn an_unprotected_database_secret_or_subnet_group_is_refused() {
+    let v = with_guards("-database", |g| g.protected.clear());
+    assert_violation(
+        &v,
+        "stack-protection",
+        "techchallenge-dev-database",
+        "Database",
+    );
+    let v = with_guards("-database-access", |g| {
+        g.protected.retain(|p| p != "DatabaseSecret")
+    });
+    assert_refused(&v, "stack-protection", "DatabaseSecret");
+}
+
+#[test]
+fn templates_read_from_disk_skip_the_stack_settings_rule() {
+    let mut stacks = default_stacks();
+    for s in &mut stacks {
+        s.guards = None;
+    }
+    assert!(rules::check(&stacks).is_empty());
+}

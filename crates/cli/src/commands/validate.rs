@@ -74,7 +74,13 @@ fn read_dir(dir: &Path) -> Result<Vec<RenderedStack>> {
             .and_then(|s| s.to_str())
             .unwrap_or("template")
             .to_owned();
-        stacks.push(RenderedStack { name, template });
+        // A template file carries no stack settings: `stack-protection` is checked on rendered
+        // architectures only.
+        stacks.push(RenderedStack {
+            name,
+            template,
+            guards: None,
+        });
     }
     if stacks.is_empty() {
         bail!(crate::error::UsageError(format!(
