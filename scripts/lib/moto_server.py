@@ -18,6 +18,10 @@ to suit the emulator, and nothing here reaches a real account.
    dbInstanceIdentifier beside username and password), which is where the application's
    instances read the database's address.
 
+5. ListImports, which moto does not implement (HTTP 500, which the SDKs retry for seconds). AWS
+   answers the names of the stacks whose templates import the export, or ValidationError
+   "Export 'NAME' is not imported by any stack." when none does.
+
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
 received and refused. /moto-api/reset clears them with the rest.
@@ -37,7 +41,7 @@ import moto.server
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.secretsmanager.models import secretsmanager_backends
 
@@ -226,6 +230,46 @@ def _signal_resource(self: CloudFormationResponse) -> Any:
 
 
 CloudFormationResponse.signal_resource = _signal_resource  # type: ignore[attr-defined]
+
+
+# --- 5. ListImports. ---
+
+
+def _imported_exports(stack: Any) -> set[str]:
+    """The export names a stack's template imports (Fn::ImportValue anywhere in it; a computed
+    name, e.g. Fn::Sub, resolved against the stack's parameters)."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Fn::ImportValue":
+                    name = value if isinstance(value, str) else cfn_parsing.clean_json(value, stack.resource_map)
+                    names.add(str(name))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(stack.template_dict)
+    return names
+
+
+def _list_imports(self: CloudFormationResponse) -> Any:
+    export_name = self._get_param("ExportName")
+    importers = sorted(
+        stack.name
+        for stack in self.cloudformation_backend.stacks.values()
+        # A stack still in review (a change set not executed) has imported nothing yet.
+        if stack.status != "REVIEW_IN_PROGRESS" and export_name in _imported_exports(stack)
+    )
+    if not importers:
+        raise ValidationError(message=f"Export '{export_name}' is not imported by any stack.")
+    return ActionResult({"Imports": importers})
+
+
+CloudFormationResponse.list_imports = _list_imports  # type: ignore[attr-defined]
 
 
 class _WithTestEndpoints(DomainDispatcherApplication):
