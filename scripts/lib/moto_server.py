@@ -21,6 +21,13 @@ to suit the emulator, and nothing here reaches a real account.
 5. ListImports, which moto does not implement (HTTP 500, which the SDKs retry for seconds). AWS
    answers the names of the stacks whose templates import the export, or ValidationError
    "Export 'NAME' is not imported by any stack." when none does.
+6. Termination protection. moto stores CreateStack's EnableTerminationProtection and reports it
+   in DescribeStacks, but lacks UpdateTerminationProtection (HTTP 500) and deletes a protected
+   stack. AWS changes the flag with UpdateTerminationProtection (answering the StackId) and
+   refuses DeleteStack while it is on: ValidationError "Stack [NAME] cannot be deleted while
+   TerminationProtection is enabled" (HTTP 400), the stack untouched. (moto's SetStackPolicy,
+   GetStackPolicy and CreateStack's StackPolicyBody round-trip as in AWS; moto does not enforce
+   stack policies.)
 
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
@@ -39,6 +46,7 @@ from typing import Any
 import moto.cloudformation.parsing as cfn_parsing
 import moto.server
 from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult, EmptyResult
@@ -270,6 +278,33 @@ def _list_imports(self: CloudFormationResponse) -> Any:
 
 
 CloudFormationResponse.list_imports = _list_imports  # type: ignore[attr-defined]
+
+
+# --- 6. Termination protection. ---
+
+
+def _update_termination_protection(self: CloudFormationResponse) -> Any:
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))  # ValidationError when missing
+    stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection")
+    return ActionResult({"StackId": stack.stack_id})
+
+
+CloudFormationResponse.update_termination_protection = _update_termination_protection  # type: ignore[attr-defined]
+
+_delete_stack_unprotected = CloudFormationBackend.delete_stack
+
+
+def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+    try:
+        stack = self.get_stack(name_or_stack_id)
+    except ValidationError:
+        stack = None  # AWS: deleting a stack that does not exist succeeds and does nothing.
+    if stack is not None and stack.enable_termination_protection:
+        raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled")
+    _delete_stack_unprotected(self, name_or_stack_id)
+
+
+CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
 
 
 class _WithTestEndpoints(DomainDispatcherApplication):
