@@ -28,6 +28,10 @@ to suit the emulator, and nothing here reaches a real account.
    TerminationProtection is enabled" (HTTP 400), the stack untouched. (moto's SetStackPolicy,
    GetStackPolicy and CreateStack's StackPolicyBody round-trip as in AWS; moto does not enforce
    stack policies.)
+7. Stack deletion (scripts/lib/moto_stack_deletion.py): every resource deleted, the database's
+   final snapshot, instances' network interfaces deleted with them, DELETE_FAILED instead of a
+   lost stack. And the secret of 1 is deleted with its stack, without recovery window, as AWS
+   does.
 
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
@@ -52,6 +56,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult, EmptyResult
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.secretsmanager.models import secretsmanager_backends
+
+import moto_stack_deletion
 
 
 class SecretForCloudFormation(CloudFormationModel):
@@ -113,7 +119,12 @@ class SecretForCloudFormation(CloudFormationModel):
     def delete_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
-        return None
+        # CloudFormation deletes the secret without a recovery window (resource_name is the ARN).
+        backend = secretsmanager_backends[account_id][region_name]
+        if resource_name in backend.secrets:
+            backend.delete_secret(
+                secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True
+            )
 
 
 class SecretTargetAttachmentForCloudFormation(CloudFormationModel):
@@ -291,6 +302,8 @@ def _update_termination_protection(self: CloudFormationResponse) -> Any:
 
 CloudFormationResponse.update_termination_protection = _update_termination_protection  # type: ignore[attr-defined]
 
+# 7 is installed first, so that the refusal below comes before any deletion.
+moto_stack_deletion.install()
 _delete_stack_unprotected = CloudFormationBackend.delete_stack
 
 
