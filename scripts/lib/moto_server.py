@@ -35,17 +35,21 @@ to suit the emulator, and nothing here reaches a real account.
 
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
-received and refused. /moto-api/reset clears them with the rest.
+received and refused. GET /techchallenge-test/errors lists every HTTP 5xx answered (method,
+path, Action or X-Amz-Target, status), oldest first: an answer the SDKs retry, so a test can
+assert that none was given. /moto-api/reset clears them with the rest.
 
 Usage: python moto_server.py -H 127.0.0.1 -p 5000 (same arguments as moto_server).
 """
 
+import io
 import json
 import secrets
 import string
 import sys
 import threading
 from typing import Any
+from urllib.parse import parse_qs
 
 import moto.cloudformation.parsing as cfn_parsing
 import moto.server
@@ -320,6 +324,48 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
 CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
 
 
+# --- Test endpoints. ---
+
+_errors_lock = threading.Lock()
+_errors: list[dict[str, Any]] = []
+
+
+def _request_summary(environ: dict[str, Any]) -> dict[str, Any]:
+    """Method, path and the call (Action of a query-protocol form, else X-Amz-Target). Reads a
+    small form body and puts it back for moto."""
+    summary: dict[str, Any] = {
+        "method": environ.get("REQUEST_METHOD"),
+        "path": environ.get("PATH_INFO", ""),
+        "target": environ.get("HTTP_X_AMZ_TARGET"),
+    }
+    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if not action and 0 < length <= 65536 and "form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+    summary["action"] = action[0] if action else None
+    return summary
+
+
+def _recording_errors(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
+    """Calls moto, noting every 5xx it answers (and every exception, which werkzeug answers 500)."""
+    summary = _request_summary(environ)
+
+    def start(status: str, headers: Any, exc_info: Any = None) -> Any:
+        if status.startswith("5"):
+            with _errors_lock:
+                _errors.append({**summary, "status": int(status.split()[0])})
+        return start_response(status, headers, exc_info)
+
+    try:
+        return app(environ, start)
+    except Exception:
+        with _errors_lock:
+            _errors.append({**summary, "status": 500})
+        raise
+
+
 class _WithTestEndpoints(DomainDispatcherApplication):
     """moto's WSGI application plus the /techchallenge-test/ endpoints (see the file comment)."""
 
@@ -330,6 +376,8 @@ class _WithTestEndpoints(DomainDispatcherApplication):
                 _awaiting.clear()
                 _received.clear()
                 _refused.clear()
+            with _errors_lock:
+                _errors.clear()
         if path == "/techchallenge-test/signals/await" and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -339,7 +387,10 @@ class _WithTestEndpoints(DomainDispatcherApplication):
         if path == "/techchallenge-test/signals":
             with _signals_lock:
                 return _json(start_response, {"received": list(_received), "refused": list(_refused)})
-        return super().__call__(environ, start_response)
+        if path == "/techchallenge-test/errors":
+            with _errors_lock:
+                return _json(start_response, {"errors": list(_errors)})
+        return _recording_errors(super().__call__, environ, start_response)
 
 
 def _json(start_response: Any, value: Any) -> list[bytes]:

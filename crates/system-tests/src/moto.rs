@@ -50,6 +50,39 @@ pub fn stop_recording(url: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every HTTP 5xx moto answered since its last reset, oldest first, as
+/// `"STATUS METHOD PATH ACTION"` (the Action of a query-protocol call, else the `X-Amz-Target`),
+/// from the launcher's `/techchallenge-test/errors`. The SDKs retry such answers for seconds, so
+/// a test that must not wait on retries asserts that none is added while its code runs. Unlike
+/// the recorder, this log is always on and shared by every test of the binary.
+pub fn server_errors(url: &str) -> Vec<String> {
+    let answer = moto_api(url, "GET", "/techchallenge-test/errors");
+    let answer: serde_json::Value = serde_json::from_str(&answer)
+        .unwrap_or_else(|e| panic!("moto /techchallenge-test/errors: {e}: {answer}"));
+    let field = |error: &serde_json::Value, name: &str| match &error[name] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    answer["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let call = match field(e, "action") {
+                action if !action.is_empty() => action,
+                _ => field(e, "target"),
+            };
+            format!(
+                "{} {} {} {call}",
+                field(e, "status"),
+                field(e, "method"),
+                field(e, "path")
+            )
+        })
+        .collect()
+}
+
 fn recorded_call(line: &str) -> String {
     use base64::Engine as _;
     let entry: serde_json::Value =
