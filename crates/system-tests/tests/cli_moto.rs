@@ -3,7 +3,8 @@
 //! `--yes --method direct` (moto cannot execute change sets), then the REAL objects are checked
 //! through the EC2, ELBv2, RDS, Auto Scaling, IAM and S3 APIs; a second deploy is a no-op that
 //! uploads nothing; a changed instance count updates in place; a changed build is uploaded under
-//! a new key and gives a new launch template version; `status` and `outputs` report it all.
+//! a new key and gives a new launch template version; `status` and `outputs` report it all;
+//! `destroy all` then leaves nothing but the database's final snapshot (`cli_moto/destroy.rs`).
 //! One test function: moto is shared state, reset at the start. Without moto it is skipped with
 //! a note, unless `TESTS_REQUIRE_SERVICES=1`. It runs the `techchallenge` binary as a user
 //! would, the build `cargo test` makes of it alongside this test (see `builds`).
@@ -19,6 +20,8 @@ use base64::Engine as _;
 use serde_json::Value;
 use techchallenge_system_tests::{builds, moto};
 
+#[path = "cli_moto/destroy.rs"]
+mod destroy;
 #[path = "cli_moto/fleet.rs"]
 mod fleet;
 
@@ -663,4 +666,6 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
         "{stderr}"
     );
     assert_eq!(aws.keys(&bucket).await.len(), 2, "nothing emptied");
+
+    destroy::destroys_everything(&aws, &url).await;
 }
