@@ -33,6 +33,10 @@ to suit the emulator, and nothing here reaches a real account.
    lost stack. And the secret of 1 is deleted with its stack, without recovery window, as AWS
    does.
 
+8. Inline egress of AWS::EC2::SecurityGroup: moto ignores SecurityGroupEgress and keeps EC2's
+   default allow-all egress rule. AWS (CloudFormation's SecurityGroup reference) removes the
+   default rule as soon as one or more egress rules are given, and applies those rules.
+
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
 received and refused. GET /techchallenge-test/errors lists every HTTP 5xx answered (method,
@@ -58,6 +62,8 @@ from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult, EmptyResult
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.security_groups import SecurityGroup
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.secretsmanager.models import secretsmanager_backends
 
@@ -322,6 +328,39 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
 
 
 CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
+
+
+# --- 8. Inline egress of security groups. ---
+
+
+_moto_create_group = SecurityGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _create_group(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
+    group = _moto_create_group(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    egress = cloudformation_json.get("Properties", {}).get("SecurityGroupEgress") or []
+    if not egress:
+        return group  # AWS keeps the default allow-all rule: none was stated
+    group.egress_rules = [
+        r for r in group.egress_rules if not (r.ip_protocol == "-1" and r.ip_range in ({"CidrIp": "0.0.0.0/0"}, {"CidrIpv6": "::/0"}))
+    ]
+    backend = ec2_backends[account_id][region_name]
+    for rule in egress:
+        destination = rule.get("DestinationSecurityGroupId")
+        cidr = {k: rule[k] for k in ("CidrIp", "CidrIpv6", "Description") if k in rule}
+        backend.authorize_security_group_egress(
+            group_name_or_id=group.id,
+            ip_protocol=str(rule["IpProtocol"]),
+            from_port=rule.get("FromPort"),
+            to_port=rule.get("ToPort"),
+            ip_ranges=[cidr] if "CidrIp" in cidr or "CidrIpv6" in cidr else [],
+            source_groups=[{"GroupId": destination}] if destination else [],
+            vpc_id=group.vpc_id,
+        )
+    return group
+
+
+SecurityGroup.create_from_cloudformation_json = classmethod(_create_group)  # type: ignore[method-assign,assignment]
 
 
 # --- Test endpoints. ---
