@@ -24,6 +24,8 @@ use techchallenge_system_tests::{builds, moto};
 mod destroy;
 #[path = "cli_moto/fleet.rs"]
 mod fleet;
+#[path = "cli_moto/guards.rs"]
+mod guards;
 
 const ENV: &str = "e2e";
 
@@ -62,6 +64,20 @@ fn deploy(url: &str, binary: &Path, extra: &[&str]) -> String {
         "--app-binary",
         binary,
     ];
+    // Every deploy uses the same settings file: the user's tags (checked in `guards.rs`).
+    let settings =
+        std::env::temp_dir().join(format!("techchallenge-{ENV}-{}.toml", std::process::id()));
+    std::fs::write(
+        &settings,
+        format!(
+            "[tags]\n{} = \"{}\"\n",
+            guards::USER_TAG.0,
+            guards::USER_TAG.1
+        ),
+    )
+    .expect("write the settings file");
+    let settings = settings.to_str().expect("utf-8 path").to_owned();
+    args.extend_from_slice(&["--config", &settings]);
     args.extend_from_slice(extra);
     ok(&techchallenge(url, &args))
 }
@@ -667,5 +683,6 @@ async fn deploys_all_stacks_to_moto_and_the_real_objects_match_the_architecture(
     );
     assert_eq!(aws.keys(&bucket).await.len(), 2, "nothing emptied");
 
+    guards::guarded_and_tagged(&aws).await;
     destroy::destroys_everything(&aws, &url).await;
 }

@@ -191,7 +191,8 @@ async fn stacks_scenario(url: String) {
     );
 
     // Destroying the exporter alone is refused while the importer imports its export.
-    // (moto does not implement ListImports: the engine falls back to the declared dependency.)
+    // (ListImports, which the project's moto launcher adds, names it; the fallback to declared
+    // dependencies where ListImports is unavailable is tested on the fake.)
     let known = vec![importer_spec.clone(), exporter_spec("bonjour")];
     let err = engine
         .destroy_selected(&known, std::slice::from_ref(&exporter))

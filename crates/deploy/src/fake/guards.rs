@@ -53,8 +53,7 @@ impl State {
             Some(s) if s.termination_protection => Err(ApiError::Service {
                 code: "ValidationError".to_owned(),
                 message: format!(
-                    "Stack [{}] cannot be deleted while TerminationProtection is enabled",
-                    s.id
+                    "Stack [{stack}] cannot be deleted while TerminationProtection is enabled"
                 ),
             }),
             _ => Ok(()),
