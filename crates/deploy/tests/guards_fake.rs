@@ -308,3 +308,103 @@ async fn a_protected_stack_left_in_rollback_complete_is_still_recreated() {
         "{events:#?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_relaxed_policy_is_restored_when_the_update_fails() {
+    let Setup { fake, engine, .. } = setup();
+    create(&engine, &guarded(), Method::ChangeSet).await;
+    fake.script_changes("db", vec![replaced("Database", "AWS::RDS::DBInstance")]);
+    let specs = vec![
+        network().termination_protected(),
+        database("db.t3.large").termination_protected(),
+    ];
+    let plan = engine.plan(&specs, Method::ChangeSet).await.expect("plan");
+    fake.script(
+        "db",
+        techchallenge_deploy::fake::Script::FailResource {
+            logical_id: "Database".to_owned(),
+            reason: "Resource handler returned message: \"insufficient capacity\"".to_owned(),
+        },
+    );
+    let err = engine
+        .deploy(
+            &plan,
+            DeployOptions {
+                allow_data_loss: true,
+                ..DeployOptions::default()
+            },
+        )
+        .await
+        .expect_err("the update fails");
+    assert!(err.to_string().contains("insufficient capacity"), "{err}");
+    assert_eq!(denied(&fake, "db").len(), 3, "the full policy is back");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resource_no_longer_protected_can_go_in_the_same_deploy() {
+    // The deployed policy still denies deleting DbSecret; the new spec neither protects nor
+    // keeps it. The new policy goes on before the update, so CloudFormation lets it go.
+    let Setup { fake, engine, .. } = setup();
+    create(&engine, &guarded(), Method::ChangeSet).await;
+    let mut template: Value =
+        serde_json::from_str(&database_template("db.t3.micro")).expect("JSON");
+    if let Some(resources) = template["Resources"].as_object_mut() {
+        resources.remove("DbSecret");
+    }
+    let mut db = StackSpec::new(name("db"), template.to_string())
+        .depends_on(name("net"))
+        .parameter(techchallenge_deploy::Parameter::new(
+            "DeletionProtection",
+            "true",
+        ))
+        .protect("Database", "the PostgreSQL instance holding every task")
+        .protect("DbSubnetGroup", "the database's subnets")
+        .termination_protected();
+    db.parameters_before_delete
+        .push(techchallenge_deploy::Parameter::new(
+            "DeletionProtection",
+            "false",
+        ));
+    let specs = vec![network().termination_protected(), db];
+    let plan = engine.plan(&specs, Method::ChangeSet).await.expect("plan");
+    assert!(plan.risks().is_empty(), "{plan}");
+    let report = deploy(&engine, &plan, "the secret goes").await;
+    assert_eq!(report.stacks[1].outcome, Outcome::Updated);
+    assert_eq!(
+        denied(&fake, "db"),
+        [
+            "LogicalResourceId/Database",
+            "LogicalResourceId/DbSubnetGroup"
+        ]
+    );
+}
+
+/// A hook that refuses every deletion, as emptying a bucket can fail.
+struct FailingHook;
+
+#[async_trait::async_trait]
+impl techchallenge_deploy::StackHook for FailingHook {
+    async fn before_delete(
+        &self,
+        _stack: &techchallenge_deploy::StackDescription,
+    ) -> Result<(), techchallenge_deploy::HookError> {
+        Err("AccessDenied emptying the bucket".into())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_destroy_that_fails_before_the_deletion_leaves_the_stack_protected() {
+    let Setup { fake, engine, .. } = setup();
+    let specs = vec![network().termination_protected()];
+    create(&engine, &specs, Method::ChangeSet).await;
+    let err = engine
+        .destroy_selected_with(&specs, &[name("net")], std::sync::Arc::new(FailingHook))
+        .await
+        .expect_err("the hook fails");
+    assert!(err.to_string().contains("AccessDenied"), "{err}");
+    assert!(fake.termination_protection_of("net"), "still protected");
+    assert!(
+        fake.calls_of("UpdateTerminationProtection").len() == 1,
+        "only switched on"
+    );
+}

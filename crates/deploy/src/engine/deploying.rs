@@ -2,7 +2,7 @@
 //! through its change set or CreateStack/UpdateStack, re-attaching to operations already running,
 //! recovering ROLLBACK_COMPLETE stacks when confirmed, and reporting per-stack durations.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,14 +11,14 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::planning::stack_input;
-use super::waiting::failed;
+use super::waiting::{Settled, failed};
 use super::{Engine, guarding};
 use crate::cloudformation::ApiError;
 use crate::cloudformation::{ChangeSetKind, StackOutput};
 use crate::error::Error;
 use crate::events::{Event, Outcome, StackAction};
 use crate::hook::{NoHook, StackHook};
-use crate::names::{LogicalId, StackName};
+use crate::names::{ChangeSetId, LogicalId, RequestToken, StackName};
 use crate::order::in_set_dependencies;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
 use crate::spec::StackSpec;
@@ -242,108 +242,73 @@ impl Engine {
         // through for this update.
         let mut accepted: Vec<LogicalId> =
             plan.risks.iter().map(|r| r.logical_id.clone()).collect();
-        let mut relaxed = false;
-        match (method, &plan.change_set) {
-            (Method::ChangeSet, planned) => {
-                let id = match planned {
-                    Some(id) => id.clone(),
-                    None => {
-                        let kind = if exists {
-                            ChangeSetKind::Update
-                        } else {
-                            ChangeSetKind::Create
-                        };
-                        match self.make_change_set(spec, kind).await? {
-                            Some((id, changes)) => {
-                                // Not seen at plan time (the stack could not have a change set
-                                // then): the guard looks at it now.
-                                let planned: Vec<_> = changes.iter().map(diff::planned).collect();
-                                let risks = data_loss::assess(spec, &planned);
-                                if !risks.is_empty() && !options.allow_data_loss {
-                                    self.drop_change_set(stack, &id).await;
-                                    return Err(Error::DataLoss { risks });
-                                }
-                                accepted.extend(risks.iter().map(|r| r.logical_id.clone()));
-                                id
-                            }
-                            None => {
-                                self.apply_guards(spec, &plan.guards).await?;
-                                return Ok((
-                                    Outcome::NoChanges,
-                                    current.map(|d| d.outputs).unwrap_or_default(),
-                                ));
-                            }
-                        }
-                    }
-                };
-                if exists && options.allow_data_loss {
-                    relaxed = self.relax_policy(spec, &accepted).await?;
-                }
-                self.emit(Event::StackStarted {
-                    stack: stack.clone(),
-                    action,
-                });
-                self.call(stack, "ExecuteChangeSet", || {
-                    self.cfn.execute_change_set(stack, &id, Some(&token))
-                })
-                .await?;
-            }
-            (Method::Direct, _) => {
-                let input = stack_input(spec, !exists, Some(token.clone()));
-                if exists {
-                    if options.allow_data_loss {
-                        relaxed = self.relax_policy(spec, &accepted).await?;
-                    }
-                    match self
-                        .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
-                        .await
-                    {
-                        Err(Error::Api {
-                            source: ApiError::NoUpdates,
-                            ..
-                        }) => {
-                            if relaxed {
-                                self.restore_policy(spec).await?;
-                            }
-                            self.apply_guards(spec, &plan.guards).await?;
-                            return Ok((
-                                Outcome::NoChanges,
-                                current.map(|d| d.outputs).unwrap_or_default(),
-                            ));
-                        }
-                        other => other?,
-                    };
+        // What runs: the change set (made now when planning could not make it), or a direct call.
+        let change_set = match (method, &plan.change_set) {
+            (Method::ChangeSet, Some(id)) => Some(id.clone()),
+            (Method::ChangeSet, None) => {
+                let kind = if exists {
+                    ChangeSetKind::Update
                 } else {
-                    if current.is_some() {
-                        // A REVIEW_IN_PROGRESS shell left by a create change set blocks CreateStack.
-                        self.delete_and_wait(stack).await?;
-                    }
-                    self.call(stack, "CreateStack", || self.cfn.create_stack(&input))
-                        .await?;
+                    ChangeSetKind::Create
+                };
+                let Some((id, changes)) = self.make_change_set(spec, kind).await? else {
+                    self.apply_guards(spec, &plan.guards).await?;
+                    return Ok((
+                        Outcome::NoChanges,
+                        current.map(|d| d.outputs).unwrap_or_default(),
+                    ));
+                };
+                // Not seen at plan time (the stack could not have a change set then): the
+                // data-loss check looks at it now.
+                let planned: Vec<_> = changes.iter().map(diff::planned).collect();
+                let risks = data_loss::assess(spec, &planned);
+                if !risks.is_empty() && !options.allow_data_loss {
+                    self.drop_change_set(stack, &id).await;
+                    return Err(Error::DataLoss { risks });
                 }
-                self.emit(Event::StackStarted {
-                    stack: stack.clone(),
-                    action,
-                });
+                accepted.extend(risks.iter().map(|r| r.logical_id.clone()));
+                Some(id)
             }
+            (Method::Direct, _) => None,
+        };
+        // A deployed stack gets its missing guards before the update: the update then runs under
+        // the spec's own policy (a resource no longer protected may go), and one that rolls back
+        // leaves the stack guarded all the same.
+        if exists {
+            self.apply_guards(spec, &plan.guards).await?;
         }
-        let settled = self.wait_settled(stack, Some(&token), seen).await;
+        let relaxed =
+            exists && options.allow_data_loss && self.relax_policy(spec, &accepted).await?;
+        let ran = self
+            .run_operation(
+                spec,
+                change_set.as_ref(),
+                exists,
+                current.is_some(),
+                &token,
+                seen,
+                action,
+            )
+            .await;
         if relaxed {
-            // However the update ended, the full policy goes back; the update's own error (if
-            // any) matters more than a failed restore, which the next plan repairs.
+            // However the operation ended, the full policy goes back; the operation's own error
+            // matters more than a failed restore, which the next plan finds and repairs. (A
+            // Ctrl-C while waiting leaves the relaxed policy: the next plan restores it too.)
             let restored = self.restore_policy(spec).await;
-            if settled.is_ok() {
+            if ran.is_ok() {
                 restored?;
             } else if let Err(e) = restored {
                 tracing::warn!(%stack, error = %e, "could not restore the stack policy");
             }
         }
-        let settled = settled?;
+        let Some(settled) = ran? else {
+            return Ok((
+                Outcome::NoChanges,
+                current.map(|d| d.outputs).unwrap_or_default(),
+            ));
+        };
         match &settled.description {
-            Some(d) if d.status.is_good() && exists => {
-                self.apply_guards(spec, &plan.guards).await?;
-                Ok((Outcome::Updated, d.outputs.clone()))
-            }
+            Some(d) if d.status.is_good() && exists => Ok((Outcome::Updated, d.outputs.clone())),
             Some(d) if d.status.is_good() => {
                 if !spec.parameters_on_first_create.is_empty() {
                     let usual = spec.after_first_create_parameters();
@@ -355,6 +320,58 @@ impl Engine {
             }
             _ => Err(failed(stack, settled)),
         }
+    }
+
+    /// Starts the stack's operation (executes `change_set`, or calls UpdateStack/CreateStack) and
+    /// waits until it settles. `None`: UpdateStack found nothing to update.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_operation(
+        &self,
+        spec: &StackSpec,
+        change_set: Option<&ChangeSetId>,
+        exists: bool,
+        shell_exists: bool,
+        token: &RequestToken,
+        seen: HashSet<String>,
+        action: StackAction,
+    ) -> Result<Option<Settled>, Error> {
+        let stack = &spec.name;
+        if let Some(id) = change_set {
+            self.emit(Event::StackStarted {
+                stack: stack.clone(),
+                action,
+            });
+            self.call(stack, "ExecuteChangeSet", || {
+                self.cfn.execute_change_set(stack, id, Some(token))
+            })
+            .await?;
+        } else {
+            let input = stack_input(spec, !exists, Some(token.clone()));
+            if exists {
+                match self
+                    .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
+                    .await
+                {
+                    Err(Error::Api {
+                        source: ApiError::NoUpdates,
+                        ..
+                    }) => return Ok(None),
+                    other => other?,
+                };
+            } else {
+                if shell_exists {
+                    // A REVIEW_IN_PROGRESS shell left by a create change set blocks CreateStack.
+                    self.delete_and_wait(stack).await?;
+                }
+                self.call(stack, "CreateStack", || self.cfn.create_stack(&input))
+                    .await?;
+            }
+            self.emit(Event::StackStarted {
+                stack: stack.clone(),
+                action,
+            });
+        }
+        self.wait_settled(stack, Some(token), seen).await.map(Some)
     }
 
     /// Deletes a stack and waits until it is gone.

@@ -146,7 +146,6 @@ impl Engine {
         };
         // Stacks deleted before this one are gone, so any importer left is a real blocker.
         self.check_imports(&current, &HashSet::new(), known).await?;
-        self.lift_protection(&current, "destroy confirmed").await?;
         if !spec.parameters_before_delete.is_empty() && current.status.is_usable() {
             self.update_parameters(
                 spec,
@@ -162,6 +161,8 @@ impl Engine {
                 stack: stack.clone(),
                 source,
             })?;
+        // Last, right before the deletion: a step above that fails leaves the stack protected.
+        self.lift_protection(&current, "destroy confirmed").await?;
         self.emit(Event::StackStarted {
             stack: stack.clone(),
             action: StackAction::Delete,
