@@ -4,8 +4,8 @@ infrastructure only: templates and the deployer are never changed to suit the em
 
 A. Resources moto cannot delete. moto's stack deletion silently skips every resource type whose
    model has no delete (its loop calls nothing and counts the resource as gone): route tables,
-   routes, subnet associations, the internet gateway and its attachment, ELBv2 listeners and
-   target groups. They stay behind, and the VPC's deletion then fails (moto refuses while a route
+   routes, subnet associations, the internet gateway and its attachment, ELBv2 listeners, their
+   rules and target groups. They stay behind, and the VPC's deletion then fails (moto refuses while a route
    table besides the main one is left). AWS deletes every resource of the stack that has no
    DeletionPolicy Retain. (The secret, a type moto lacks, is deleted by moto_server.py's model.)
 B. DeletionPolicy Snapshot on AWS::RDS::DBInstance (also its default when DBClusterIdentifier is
@@ -39,7 +39,10 @@ from werkzeug.exceptions import HTTPException
 # --- A. Deleters for the types moto leaves behind. A resource already gone counts as deleted, as
 # CloudFormation treats a NotFound on delete. Dependencies still in place raise moto's own
 # DependencyViolation or ResourceInUse, and moto's deletion loop retries the resource after the
-# others, which plays CloudFormation's reverse dependency order.
+# others. That retrying is kinder than CloudFormation, which deletes in reverse dependency order
+# once: a missing DependsOn that would leave a stack DELETE_FAILED on AWS passes here, so
+# ordering is not proven by this emulator (the templates' references are checked by validate's
+# `references` rule and cfn-lint).
 
 
 def _delete_internet_gateway(resource: Any, account_id: str, region_name: str) -> None:
@@ -84,6 +87,11 @@ def _delete_listener(resource: Any, account_id: str, region_name: str) -> None:
         balancer.listeners.pop(resource.arn, None)
 
 
+def _delete_listener_rule(resource: Any, account_id: str, region_name: str) -> None:
+    # AWS deletes a listener's rules with it; a rule deleted on its own is removed from it.
+    elbv2_backends[account_id][region_name].delete_rule(resource.arn)  # gone already: nothing
+
+
 def _delete_target_group(resource: Any, account_id: str, region_name: str) -> None:
     elbv2 = elbv2_backends[account_id][region_name]
     if resource.arn in elbv2.target_groups:
@@ -97,6 +105,7 @@ _DELETERS: dict[str, Callable[[Any, str, str], None]] = {
     "AWS::EC2::Route": _delete_route,
     "AWS::EC2::SubnetRouteTableAssociation": _delete_subnet_association,
     "AWS::ElasticLoadBalancingV2::Listener": _delete_listener,
+    "AWS::ElasticLoadBalancingV2::ListenerRule": _delete_listener_rule,
     "AWS::ElasticLoadBalancingV2::TargetGroup": _delete_target_group,
 }
 
