@@ -131,6 +131,12 @@ pub struct StackSpec {
     /// only by `destroy` (see `guards`). The stack's [`StackSpec::protected`] resources also
     /// get a stack policy denying their replacement or deletion, whatever this says.
     pub termination_protection: bool,
+    /// Output keys of the deployed stack whose values are CloudWatch alarm ARNs, passed as
+    /// CloudFormation rollback triggers on its updates (see [`StackSpec::rollback_monitoring_minutes`]).
+    pub rollback_alarm_outputs: Vec<String>,
+    /// Minutes CloudFormation keeps watching the rollback triggers after an update completes
+    /// (0 to 180; 0: during the update only).
+    pub rollback_monitoring_minutes: u32,
 }
 
 impl StackSpec {
@@ -152,6 +158,8 @@ impl StackSpec {
             ],
             express: false,
             termination_protection: false,
+            rollback_alarm_outputs: Vec::new(),
+            rollback_monitoring_minutes: 0,
         }
     }
 

@@ -36,6 +36,11 @@ pub struct StackDefinition {
     /// Resources guarded against replacement and deletion: by the deployer's data-loss check,
     /// and by a stack policy CloudFormation enforces on every update.
     pub protected: Vec<ProtectedResource>,
+    /// Keys of the stack's outputs whose values are CloudWatch alarm ARNs that CloudFormation
+    /// watches during the stack's updates (rollback triggers): an update during which one of
+    /// them goes into ALARM is rolled back. Read from the deployed stack, so a first create (the
+    /// alarms do not exist yet) is not watched.
+    pub rollback_alarm_outputs: Vec<&'static str>,
     /// CloudFormation termination protection: on for every stack that holds state or that a
     /// stack holding state is built on (all but the application's), lifted only by `destroy`.
     pub termination_protection: bool,
@@ -87,6 +92,7 @@ impl Architecture {
                 },
                 protected: protected_resources(role),
                 termination_protection: role != StackRole::Application,
+                rollback_alarm_outputs: Vec::new(),
                 parameters: match role {
                     StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "true")],
                     _ => Vec::new(),

@@ -29,5 +29,6 @@ pub mod tags;
 pub use architecture::{Architecture, ProtectedResource, StackDefinition};
 pub use naming::{Export, Naming, StackRole};
 pub use settings::{
-    ApplicationSettings, DatabaseSettings, NetworkSettings, Settings, SettingsError,
+    ApplicationSettings, DatabaseSettings, MonitoringSettings, NetworkSettings, Settings,
+    SettingsError,
 };

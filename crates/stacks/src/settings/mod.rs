@@ -26,6 +26,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Application settings.
     pub application: ApplicationSettings,
+    /// Alarms, their notifications and the rollback watch.
+    pub monitoring: MonitoringSettings,
     /// The user's own tags (the `[tags]` table), added to every stack and taggable resource
     /// beside the deployer's `managed-by`, `project` and `environment`: for cost allocation,
     /// ownership and the like.
@@ -83,6 +85,7 @@ impl Default for Settings {
             network: NetworkSettings::default(),
             database: DatabaseSettings::default(),
             application: ApplicationSettings::default(),
+            monitoring: MonitoringSettings::default(),
             tags: BTreeMap::new(),
         }
     }
@@ -119,6 +122,19 @@ impl Default for ApplicationSettings {
             log_retention_days: 30,
         }
     }
+}
+
+/// Alarms: where they notify, and how long a deploy keeps watching them.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitoringSettings {
+    /// An e-mail address subscribed to every alarm (SNS asks it to confirm once). None: the
+    /// alarms still exist and roll back bad deploys, but notify nobody.
+    pub notification_email: Option<String>,
+    /// Minutes CloudFormation keeps watching the traffic alarms after an application update
+    /// completes (0 to 180), rolling back if one fires. 0: watch during the update only, so a
+    /// deploy takes no longer.
+    pub rollback_window_minutes: u32,
 }
 
 /// A setting outside what the architecture or AWS accepts, naming its key.
