@@ -42,6 +42,23 @@ pub enum TemplateError {
         /// The unknown variable.
         variable: String,
     },
+    /// An `Fn::If`, a `Condition` attribute or a `{"Condition": ...}` naming a condition the
+    /// template does not define.
+    #[error("{from} uses the condition {target}, which is not a condition of this template")]
+    DanglingCondition {
+        /// Where the use was found.
+        from: String,
+        /// The missing condition.
+        target: String,
+    },
+    /// An `Fn::FindInMap` in a mapping the template does not define.
+    #[error("{from} looks up the mapping {target}, which is not a mapping of this template")]
+    DanglingMapping {
+        /// Where the lookup was found.
+        from: String,
+        /// The missing mapping.
+        target: String,
+    },
     /// A `DependsOn` naming a resource that is not in the template.
     #[error("{from} depends on {target}, which is not a resource of this template")]
     DanglingDependsOn {

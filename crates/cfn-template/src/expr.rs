@@ -40,6 +40,21 @@ pub enum Expr {
     ImportValue(Box<Expr>),
     /// `Fn::Base64`: a value encoded in base64 (UserData).
     Base64(Box<Expr>),
+    /// `Fn::FindInMap`: a value of the template's `Mappings` (map name, top-level key,
+    /// second-level key). Made by [`crate::MappingHandle::find`].
+    FindInMap(String, Box<Expr>, Box<Expr>),
+    /// `Fn::If`: one of two values, by a condition of the template's `Conditions`. Made by
+    /// [`crate::ConditionHandle::choose`].
+    If(String, Box<Expr>, Box<Expr>),
+    /// `Fn::Equals`, in a condition.
+    Equals(Box<Expr>, Box<Expr>),
+    /// `Fn::Or` of 2 to 10 conditions (see [`Expr::any_of`], which nests longer lists).
+    Or(Vec<Expr>),
+    /// `Fn::Not`, in a condition.
+    Not(Box<Expr>),
+    /// `{"Condition": NAME}`: another condition, inside a condition. Made by
+    /// [`crate::ConditionHandle::as_condition`].
+    Condition(String),
 }
 
 /// The pseudo parameters CloudFormation defines in every stack.
@@ -145,6 +160,40 @@ impl Expr {
         Expr::String(format!("{{{{resolve:ssm:{parameter_name}}}}}"))
     }
 
+    /// `Fn::Equals`: whether two values are equal (conditions only).
+    pub fn equals(a: impl Into<Expr>, b: impl Into<Expr>) -> Self {
+        Expr::Equals(Box::new(a.into()), Box::new(b.into()))
+    }
+
+    /// `Fn::Not` of a condition (conditions only).
+    pub fn negate(condition: Expr) -> Self {
+        Expr::Not(Box::new(condition))
+    }
+
+    /// Whether any of `conditions` holds: one condition as it is, 2 to 10 in one `Fn::Or`, more
+    /// nested in `Fn::Or`s of at most 10 each (CloudFormation's limit for one `Fn::Or`). `None`
+    /// when the list is empty, which no condition can express.
+    pub fn any_of(mut conditions: Vec<Expr>) -> Option<Self> {
+        const MAX: usize = 10;
+        match conditions.len() {
+            0 => None,
+            1 => conditions.pop(),
+            n if n <= MAX => Some(Expr::Or(conditions)),
+            n => {
+                // As few groups as the limit allows, of near-equal sizes (a group of one is that
+                // condition itself), nested again if there are more than ten groups.
+                let groups = n.div_ceil(MAX);
+                let size = n.div_ceil(groups);
+                let mut nested = Vec::with_capacity(groups);
+                while !conditions.is_empty() {
+                    let rest = conditions.split_off(size.min(conditions.len()));
+                    nested.extend(Expr::any_of(std::mem::replace(&mut conditions, rest)));
+                }
+                Expr::any_of(nested)
+            }
+        }
+    }
+
     /// A list of literal strings.
     pub fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Self {
         Expr::List(items.into_iter().map(|s| Expr::String(s.into())).collect())
@@ -219,6 +268,14 @@ impl Serialize for Expr {
             Expr::GetAzs(region) => single(s, "Fn::GetAZs", region),
             Expr::ImportValue(name) => single(s, "Fn::ImportValue", name),
             Expr::Base64(value) => single(s, "Fn::Base64", value),
+            Expr::FindInMap(map, top, second) => single(s, "Fn::FindInMap", &(map, top, second)),
+            Expr::If(condition, then, otherwise) => {
+                single(s, "Fn::If", &(condition, then, otherwise))
+            }
+            Expr::Equals(a, b) => single(s, "Fn::Equals", &(a, b)),
+            Expr::Or(items) => single(s, "Fn::Or", items),
+            Expr::Not(condition) => single(s, "Fn::Not", &[condition]),
+            Expr::Condition(name) => single(s, "Condition", name),
         }
     }
 }
@@ -278,6 +335,66 @@ mod tests {
             json!({"Fn::ImportValue": "dev-network-VpcId"})
         );
         assert_eq!(render(&Expr::base64("x")), json!({"Fn::Base64": "x"}));
+    }
+
+    #[test]
+    fn condition_functions() {
+        let region = || Expr::pseudo(Pseudo::Region);
+        assert_eq!(
+            render(&Expr::negate(Expr::equals(region(), "a"))),
+            json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "a"]}]})
+        );
+        assert_eq!(
+            render(&Expr::If(
+                "C".into(),
+                Box::new("x".into()),
+                Box::new(Expr::pseudo(Pseudo::NoValue))
+            )),
+            json!({"Fn::If": ["C", "x", {"Ref": "AWS::NoValue"}]})
+        );
+        assert_eq!(
+            render(&Expr::FindInMap(
+                "M".into(),
+                Box::new(region()),
+                Box::new("Account".into())
+            )),
+            json!({"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "Account"]})
+        );
+        assert_eq!(
+            render(&Expr::Condition("C".into())),
+            json!({"Condition": "C"})
+        );
+    }
+
+    #[test]
+    fn any_of_keeps_each_or_within_two_to_ten_conditions() {
+        let conditions = |n: usize| {
+            (0..n)
+                .map(|i| Expr::equals(Expr::Int(i as i64), Expr::Int(0)))
+                .collect()
+        };
+        assert_eq!(Expr::any_of(Vec::new()), None);
+        assert!(matches!(
+            Expr::any_of(conditions(1)),
+            Some(Expr::Equals(..))
+        ));
+        fn check(e: &Expr) -> usize {
+            match e {
+                Expr::Or(items) => {
+                    assert!(
+                        (2..=10).contains(&items.len()),
+                        "{} in one Fn::Or",
+                        items.len()
+                    );
+                    items.iter().map(check).sum()
+                }
+                _ => 1,
+            }
+        }
+        for n in [2, 10, 11, 21, 101] {
+            let any = Expr::any_of(conditions(n));
+            assert_eq!(any.as_ref().map(check), Some(n), "{n}");
+        }
     }
 
     #[test]

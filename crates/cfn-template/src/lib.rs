@@ -27,6 +27,7 @@
 //! Rendering checks every reference again (a handle from another template, a `${Name}` in an
 //! `Fn::Sub` string, a `DependsOn`) and refuses the template naming what dangles.
 
+mod conditions;
 mod error;
 mod expr;
 mod names;
@@ -35,6 +36,7 @@ mod render;
 pub mod resources;
 mod template;
 
+pub use conditions::{ConditionHandle, Mapping, MappingHandle};
 pub use error::TemplateError;
 pub use expr::{Expr, Pseudo};
 pub use names::LogicalId;

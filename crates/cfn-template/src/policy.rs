@@ -1,4 +1,4 @@
-//! Resource attributes that are not properties: `DependsOn`, `DeletionPolicy`,
+//! Resource attributes that are not properties: `Condition`, `DependsOn`, `DeletionPolicy`,
 //! `UpdateReplacePolicy`, `UpdatePolicy` and `CreationPolicy`.
 
 use std::collections::BTreeSet;
@@ -49,6 +49,8 @@ pub struct ResourceSignal {
 /// The attributes of one resource besides its properties.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceOptions {
+    /// The condition under which the resource exists (see `ResourceOptions::only_if`).
+    pub condition: Option<LogicalId>,
     /// Resources that must be created first although no property refers to them.
     pub depends_on: BTreeSet<LogicalId>,
     /// What happens to the data on deletion.

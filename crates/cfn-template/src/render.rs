@@ -36,11 +36,31 @@ impl Template {
             }
             root.insert("Parameters".into(), Value::Object(parameters));
         }
+        if !self.mappings.is_empty() {
+            let mappings: Map<String, Value> = self
+                .mappings
+                .iter()
+                .map(|(id, m)| (id.to_string(), json!(m)))
+                .collect();
+            root.insert("Mappings".into(), Value::Object(mappings));
+        }
+        if !self.conditions.is_empty() {
+            let mut conditions = Map::new();
+            for (id, c) in &self.conditions {
+                let value = serde_json::to_value(c)
+                    .map_err(|e| TemplateError::Serialise(format!("condition {id}: {e}")))?;
+                conditions.insert(id.to_string(), value);
+            }
+            root.insert("Conditions".into(), Value::Object(conditions));
+        }
         let mut resources = Map::new();
         for (id, r) in &self.resources {
             let mut entry = Map::new();
             entry.insert("Type".into(), json!(r.kind));
             let o = &r.options;
+            if let Some(condition) = &o.condition {
+                entry.insert("Condition".into(), json!(condition.as_str()));
+            }
             if !o.depends_on.is_empty() {
                 let ids: Vec<&str> = o.depends_on.iter().map(|d| d.as_str()).collect();
                 entry.insert("DependsOn".into(), json!(ids));
@@ -112,8 +132,9 @@ fn is_empty_properties(v: &Value) -> bool {
     matches!(v, Value::Null) || v.as_object().is_some_and(Map::is_empty)
 }
 
-/// Checks a rendered template: every `Ref`, `Fn::GetAtt`, `Fn::Sub` variable and `DependsOn`
-/// names something the template defines, and no export name is used twice. Public so that
+/// Checks a rendered template: every `Ref`, `Fn::GetAtt`, `Fn::Sub` variable, `DependsOn`,
+/// `Fn::FindInMap` and condition (`Fn::If`, a `Condition` attribute, a condition inside
+/// another) names something the template defines, and no export name is used twice. Public so that
 /// templates from elsewhere (a file on disk) can be checked the same way.
 pub fn check_references(template: &Value) -> Result<(), TemplateError> {
     let names = |key: &str| -> BTreeSet<String> {
@@ -125,14 +146,29 @@ pub fn check_references(template: &Value) -> Result<(), TemplateError> {
     };
     let parameters = names("Parameters");
     let resources = names("Resources");
+    let mappings = names("Mappings");
+    let conditions = names("Conditions");
     let scope = Scope {
         parameters: &parameters,
         resources: &resources,
+        mappings: &mappings,
+        conditions: &conditions,
+        in_conditions: false,
     };
+    if let Some(all) = template.get("Conditions").and_then(Value::as_object) {
+        let in_conditions = Scope {
+            in_conditions: true,
+            ..scope
+        };
+        for (id, condition) in all {
+            in_conditions.walk(condition, &format!("condition {id}"), &BTreeSet::new())?;
+        }
+    }
 
     if let Some(all) = template.get("Resources").and_then(Value::as_object) {
         for (id, resource) in all {
             let from = format!("resource {id}");
+            scope.check_condition_attribute(resource, &from)?;
             for key in ["Properties", "Metadata"] {
                 if let Some(v) = resource.get(key) {
                     scope.walk(v, &from, &BTreeSet::new())?;
@@ -157,6 +193,7 @@ pub fn check_references(template: &Value) -> Result<(), TemplateError> {
     if let Some(all) = template.get("Outputs").and_then(Value::as_object) {
         for (id, output) in all {
             let from = format!("output {id}");
+            scope.check_condition_attribute(output, &from)?;
             scope.walk(output, &from, &BTreeSet::new())?;
             if let Some(name) = output.pointer("/Export/Name") {
                 let key = serde_json::to_string(name).unwrap_or_default();
@@ -171,9 +208,15 @@ pub fn check_references(template: &Value) -> Result<(), TemplateError> {
     Ok(())
 }
 
+#[derive(Clone, Copy)]
 struct Scope<'a> {
     parameters: &'a BTreeSet<String>,
     resources: &'a BTreeSet<String>,
+    mappings: &'a BTreeSet<String>,
+    conditions: &'a BTreeSet<String>,
+    /// Inside the `Conditions` section, where `{"Condition": NAME}` refers to another condition
+    /// (elsewhere a one-key `Condition` map can be an IAM statement's condition block).
+    in_conditions: bool,
 }
 
 impl Scope<'_> {
@@ -188,12 +231,49 @@ impl Scope<'_> {
                     "Ref" => self.check_ref(arg, from),
                     "Fn::GetAtt" => self.check_get_att(arg, from),
                     "Fn::Sub" => self.check_sub(arg, from, locals),
+                    "Fn::If" => {
+                        self.check_named(arg.get(0), self.conditions, from, Dangling::Condition)?;
+                        self.walk(arg, from, locals)
+                    }
+                    "Fn::FindInMap" => {
+                        self.check_named(arg.get(0), self.mappings, from, Dangling::Mapping)?;
+                        self.walk(arg, from, locals)
+                    }
+                    "Condition" if self.in_conditions && arg.is_string() => {
+                        self.check_named(Some(arg), self.conditions, from, Dangling::Condition)
+                    }
                     _ => self.walk(arg, from, locals),
                 }
             }
             Value::Object(map) => map.values().try_for_each(|i| self.walk(i, from, locals)),
             _ => Ok(()),
         }
+    }
+
+    /// A resource's or output's `Condition` attribute names a condition of the template.
+    fn check_condition_attribute(&self, entry: &Value, from: &str) -> Result<(), TemplateError> {
+        match entry.get("Condition") {
+            Some(name) => self.check_named(Some(name), self.conditions, from, Dangling::Condition),
+            None => Ok(()),
+        }
+    }
+
+    fn check_named(
+        &self,
+        name: Option<&Value>,
+        known: &BTreeSet<String>,
+        from: &str,
+        kind: Dangling,
+    ) -> Result<(), TemplateError> {
+        let target = name.and_then(Value::as_str).unwrap_or_default();
+        if known.contains(target) {
+            return Ok(());
+        }
+        let (from, target) = (from.to_owned(), target.to_owned());
+        Err(match kind {
+            Dangling::Condition => TemplateError::DanglingCondition { from, target },
+            Dangling::Mapping => TemplateError::DanglingMapping { from, target },
+        })
     }
 
     fn check_ref(&self, arg: &Value, from: &str) -> Result<(), TemplateError> {
@@ -262,6 +342,13 @@ impl Scope<'_> {
         }
         Ok(())
     }
+}
+
+/// What a name given to `check_named` should be.
+#[derive(Clone, Copy)]
+enum Dangling {
+    Condition,
+    Mapping,
 }
 
 /// The `${Name}` variables of an `Fn::Sub` string, skipping the `${!Literal}` escapes.

@@ -1,11 +1,12 @@
-//! The template itself: parameters, resources with their attributes, and outputs, kept in
-//! `BTreeMap`s so that the same template always renders to the same bytes.
+//! The template itself: parameters, mappings, conditions, resources with their attributes, and
+//! outputs, kept in `BTreeMap`s so that the same template always renders to the same bytes.
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use serde::Serialize;
 
+use crate::conditions::Mapping;
 use crate::error::TemplateError;
 use crate::expr::Expr;
 use crate::names::LogicalId;
@@ -163,6 +164,8 @@ pub(crate) struct ResourceEntry {
 pub struct Template {
     pub(crate) description: String,
     pub(crate) parameters: BTreeMap<LogicalId, Parameter>,
+    pub(crate) mappings: BTreeMap<LogicalId, Mapping>,
+    pub(crate) conditions: BTreeMap<LogicalId, Expr>,
     pub(crate) resources: BTreeMap<LogicalId, ResourceEntry>,
     pub(crate) outputs: BTreeMap<LogicalId, Output>,
 }
