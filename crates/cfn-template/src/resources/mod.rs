@@ -3,13 +3,16 @@
 //! Attribute accessors (`Fn::GetAtt`) are methods on the resource's [`crate::Handle`].
 
 pub mod autoscaling;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod elbv2;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod rds;
 pub mod s3;
 pub mod secretsmanager;
+pub mod sns;
 
 use serde::Serialize;
 
