@@ -81,6 +81,18 @@ fn invalid_values_name_the_key_and_say_what_is_accepted() {
             "[application]\ncertificate_arn = \"abc\"",
             "`application.certificate_arn`",
         ),
+        (
+            "[application]\ntarget_requests_per_instance = 0",
+            "`application.target_requests_per_instance`",
+        ),
+        (
+            "[monitoring]\nnotification_email = \"ops\"",
+            "`monitoring.notification_email`",
+        ),
+        (
+            "[monitoring]\nrollback_window_minutes = 181",
+            "`monitoring.rollback_window_minutes`",
+        ),
     ] {
         let e = error_of(text);
         assert!(
@@ -160,4 +172,52 @@ fn user_tags_are_checked_against_what_aws_accepts() {
     assert!(error_of(&long_value).contains("value of at most 256"));
     let many: String = (0..41).map(|i| format!("t{i} = \"x\"\n")).collect();
     assert!(error_of(&format!("[tags]\n{many}")).contains("at most 40"));
+}
+
+#[test]
+fn monitoring_takes_one_address_and_a_window_cloudformation_accepts() {
+    let s = Settings::default();
+    assert_eq!(s.monitoring.notification_email, None);
+    assert_eq!(s.monitoring.rollback_window_minutes, 0);
+    let ok = parse(
+        "[monitoring]\nnotification_email = \"ops+alarms@mail.example.com\"\nrollback_window_minutes = 180",
+    );
+    assert_eq!(ok.validate(), Ok(()));
+    for bad in [
+        "",
+        "ops@",
+        "@example.com",
+        "ops@localhost",
+        "ops@example..com",
+        "ops@-example.com",
+        "two words@example.com",
+        "a@b@example.com",
+        ".ops@example.com",
+        "ops,dev@example.com",
+    ] {
+        let e = error_of(&format!("[monitoring]\nnotification_email = \"{bad}\""));
+        assert!(
+            e.starts_with("invalid setting `monitoring.notification_email`"),
+            "{bad:?}: {e}"
+        );
+    }
+    let long = format!("{}@example.com", "a".repeat(65));
+    let e = error_of(&format!("[monitoring]\nnotification_email = \"{long}\""));
+    assert!(e.contains("one e-mail address"), "{e}");
+    assert!(error_of("[monitoring]\nrollback_window_minutes = 181").contains("0 to 180"));
+}
+
+#[test]
+fn scaling_on_traffic_has_a_default_target_and_a_range() {
+    assert_eq!(
+        Settings::default().application.target_requests_per_instance,
+        1000
+    );
+    for ok in [10, 100_000] {
+        let mut s = Settings::default();
+        s.application.target_requests_per_instance = ok;
+        assert_eq!(s.validate(), Ok(()), "{ok}");
+    }
+    let e = error_of("[application]\ntarget_requests_per_instance = 100001");
+    assert!(e.contains("use 10 to 100000"), "{e}");
 }

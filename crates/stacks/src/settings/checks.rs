@@ -121,6 +121,13 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
             "use 10 to 90",
         ));
     }
+    if !(10..=100_000).contains(&app.target_requests_per_instance) {
+        return Err(invalid(
+            "application.target_requests_per_instance",
+            app.target_requests_per_instance,
+            "use 10 to 100000 (requests per instance per minute the group scales to keep)",
+        ));
+    }
     if !LOG_RETENTION_DAYS.contains(&app.log_retention_days) {
         return Err(invalid(
             "application.log_retention_days",
@@ -129,6 +136,7 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
              180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653 days",
         ));
     }
+    check_monitoring(s)?;
     if let Some(arn) = &app.certificate_arn {
         if !(arn.starts_with("arn:") && arn.contains(":acm:") && arn.contains(":certificate/")) {
             return Err(invalid(
@@ -139,6 +147,56 @@ fn validate(s: &Settings) -> Result<(), SettingsError> {
         }
     }
     Ok(())
+}
+
+/// The alarm notifications' address and the rollback watch's window.
+fn check_monitoring(s: &Settings) -> Result<(), SettingsError> {
+    let m = &s.monitoring;
+    if let Some(email) = &m.notification_email
+        && !is_email(email)
+    {
+        return Err(invalid(
+            "monitoring.notification_email",
+            format!("{email:?}"),
+            "use one e-mail address such as ops@example.com (SNS sends it a confirmation first), \
+             or leave it out to notify nobody",
+        ));
+    }
+    if m.rollback_window_minutes > 180 {
+        return Err(invalid(
+            "monitoring.rollback_window_minutes",
+            m.rollback_window_minutes,
+            "use 0 to 180 (minutes CloudFormation keeps watching the alarms after an update; \
+             180 is its limit)",
+        ));
+    }
+    Ok(())
+}
+
+/// The shape of one address SNS accepts: `LOCAL@DOMAIN`, 254 characters at most, no spaces,
+/// a domain of dot-separated labels with at least one dot. Whether it exists is for the
+/// confirmation mail to find out.
+fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+        && domain.contains('.')
+        && domain.split('.').all(label_ok)
 }
 
 /// An EC2 instance type (`FAMILY.SIZE`) of the x86_64 architecture the AMI and the build are

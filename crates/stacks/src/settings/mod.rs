@@ -71,6 +71,9 @@ pub struct ApplicationSettings {
     pub desired_instances: u32,
     /// Average CPU the scaling policy aims for, in percent.
     pub target_cpu_percent: u32,
+    /// Requests per instance per minute the second scaling policy aims for (the load
+    /// balancer's `RequestCountPerTarget`): traffic scales the group out before CPU shows it.
+    pub target_requests_per_instance: u32,
     /// ACM certificate ARN: when set, the load balancer serves HTTPS on 443 and redirects 80.
     pub certificate_arn: Option<String>,
     /// Days CloudWatch Logs keeps the instances' boot and application logs (one of the
@@ -118,6 +121,7 @@ impl Default for ApplicationSettings {
             max_instances: 4,
             desired_instances: 2,
             target_cpu_percent: 60,
+            target_requests_per_instance: 1000,
             certificate_arn: None,
             log_retention_days: 30,
         }
