@@ -72,7 +72,7 @@ impl Architecture {
         for role in StackRole::ALL {
             let template = match role {
                 StackRole::Network => network::template(settings, &naming)?,
-                StackRole::Artifacts => artifacts::template(&naming)?,
+                StackRole::Artifacts => artifacts::template(settings, &naming)?,
                 StackRole::DatabaseAccess => database_access::template(&naming)?,
                 StackRole::Database => database::template(settings, &naming)?,
                 StackRole::Application => application::template(settings, &naming)?,

@@ -11,7 +11,8 @@ use cfn_template::{Expr, Output};
 pub enum StackRole {
     /// VPC, subnets, routing.
     Network,
-    /// The private bucket instances fetch the application from.
+    /// What the environment shares and keeps across application deploys: the bucket instances
+    /// fetch the application from, the load balancer's access-log bucket, the alarm topic.
     Artifacts,
     /// What the database's clients need at once and what it is created into: its security
     /// groups, subnet group, secret and monitoring role. Created in seconds, so the
@@ -97,6 +98,10 @@ pub enum Export {
     DatabaseMonitoringRoleArn,
     /// The name of the bucket holding the application's artifacts.
     ArtifactBucket,
+    /// The name of the bucket the load balancer writes its access logs to.
+    AccessLogBucket,
+    /// The ARN of the SNS topic every alarm notifies.
+    AlarmTopic,
 }
 
 impl Export {
@@ -108,7 +113,9 @@ impl Export {
             | Export::PublicSubnetB
             | Export::PrivateSubnetA
             | Export::PrivateSubnetB => StackRole::Network,
-            Export::ArtifactBucket => StackRole::Artifacts,
+            Export::ArtifactBucket | Export::AccessLogBucket | Export::AlarmTopic => {
+                StackRole::Artifacts
+            }
             Export::DatabaseEndpoint | Export::DatabasePort => StackRole::Database,
             Export::DatabaseName
             | Export::DatabaseSecretArn
@@ -136,6 +143,8 @@ impl Export {
             Export::DatabaseSubnetGroup => "DatabaseSubnetGroup",
             Export::DatabaseMonitoringRoleArn => "DatabaseMonitoringRoleArn",
             Export::ArtifactBucket => "ArtifactBucket",
+            Export::AccessLogBucket => "AccessLogBucket",
+            Export::AlarmTopic => "AlarmTopic",
         }
     }
 }

@@ -284,11 +284,33 @@ fn instances_use_imdsv2_ssm_and_no_ssh_key() {
     assert!(!everything.contains("\"FromPort\":22"));
 }
 
+/// Region names: in a `Mappings` table keyed by region, and in the conditions that ask whether
+/// the stack's region is one of that table's keys, and nowhere else.
 #[test]
 fn templates_hold_no_region_specific_ids() {
     for s in default_stacks() {
-        let text = serde_json::to_string(&s.template).unwrap_or_default();
-        for bad in ["us-east-1", "ap-southeast-2", "us-east-1a"] {
+        let mut outside = s.template.clone();
+        let keys: Vec<String> = outside["Mappings"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(Value::as_object)
+            .flat_map(|table| table.keys().cloned())
+            .collect();
+        if let Some(root) = outside.as_object_mut() {
+            root.remove("Mappings");
+            if let Some(conditions) = root.remove("Conditions") {
+                for region in compared_with_the_region(&conditions) {
+                    assert!(
+                        keys.contains(&region),
+                        "{}: {region} is in no mapping",
+                        s.name
+                    );
+                }
+            }
+        }
+        let text = serde_json::to_string(&outside).unwrap_or_default();
+        for bad in ["us-east-1", "ap-southeast-2", "us-east-1a", "127311923021"] {
             assert!(!text.contains(bad), "{} contains {bad}", s.name);
         }
         // A hard-coded id looks like PREFIX-<8 or 17 hex digits>.
@@ -302,6 +324,31 @@ fn templates_hold_no_region_specific_ids() {
             }
         }
     }
+}
+
+/// The literals conditions compare `AWS::Region` with.
+fn compared_with_the_region(conditions: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    match conditions {
+        Value::Object(map) => {
+            if let Some([a, b]) = map
+                .get("Fn::Equals")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                && a == &json!({"Ref": "AWS::Region"})
+                && let Some(region) = b.as_str()
+            {
+                found.push(region.to_owned());
+            }
+            map.values()
+                .for_each(|v| found.extend(compared_with_the_region(v)));
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| found.extend(compared_with_the_region(v))),
+        _ => {}
+    }
+    found
 }
 
 #[test]
