@@ -15,6 +15,7 @@
 //! # Ok::<(), cfn_template::TemplateError>(())
 //! ```
 
+mod alarms;
 pub mod application;
 mod architecture;
 pub mod artifacts;

@@ -47,11 +47,12 @@ impl StackRole {
 
     /// The stacks whose exports this one imports. The application does not wait for the
     /// database: its instances learn the database's address from the secret once it exists.
+    /// The database's alarms notify the artifacts stack's topic.
     pub fn depends_on(self) -> &'static [StackRole] {
         match self {
             StackRole::Network | StackRole::Artifacts => &[],
             StackRole::DatabaseAccess => &[StackRole::Network],
-            StackRole::Database => &[StackRole::DatabaseAccess],
+            StackRole::Database => &[StackRole::DatabaseAccess, StackRole::Artifacts],
             StackRole::Application => &[
                 StackRole::Network,
                 StackRole::Artifacts,

@@ -4,6 +4,12 @@
 //! through a dynamic reference: it is never in the template, a parameter or a person's hands.
 //! The secret's target attachment then writes the instance's host and port into the secret,
 //! where the application's instances read them.
+//!
+//! Its alarms (`alarms`: CPU, free storage, connections against the limit `connections`
+//! estimates from the instance class) notify the artifacts stack's alarm topic.
+
+mod alarms;
+pub mod connections;
 
 use cfn_template::resources::Tag;
 use cfn_template::resources::rds::DbInstance;
@@ -75,6 +81,7 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
         },
     )?;
     t.retain_snapshot(&database)?;
+    alarms::add(&mut t, naming, db, &database)?;
     if !db.engine_version.contains('.') {
         // A bare major ("17") makes RDS create the default minor of that major, as CDK's
         // PostgresEngineVersion.VER_17 does; cfn-lint's engine-version data lists bare majors
