@@ -92,7 +92,10 @@ impl Architecture {
                 },
                 protected: protected_resources(role),
                 termination_protection: role != StackRole::Application,
-                rollback_alarm_outputs: Vec::new(),
+                rollback_alarm_outputs: match role {
+                    StackRole::Application => application::alarms::ROLLBACK_ALARM_OUTPUTS.to_vec(),
+                    _ => Vec::new(),
+                },
                 parameters: match role {
                     StackRole::Database => vec![(database::DELETION_PROTECTION_PARAMETER, "true")],
                     _ => Vec::new(),

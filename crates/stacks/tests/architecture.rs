@@ -212,12 +212,12 @@ fn application_has_an_internet_facing_alb_a_3000_target_group_and_an_asg_across_
     // An hour: on the first create, instances wait for RDS to create the database.
     assert_eq!(signals["Timeout"], "PT1H");
     assert_eq!(p["HealthCheckGracePeriod"], 3600);
+    // Target tracking on CPU and on requests per instance (tests/monitoring.rs).
     let policies = resources_of_type(app, "AWS::AutoScaling::ScalingPolicy");
-    assert_eq!(policies.len(), 1);
-    assert_eq!(
-        policies[0].1["Properties"]["PolicyType"],
-        "TargetTrackingScaling"
-    );
+    assert_eq!(policies.len(), 2);
+    for (_, policy) in policies {
+        assert_eq!(policy["Properties"]["PolicyType"], "TargetTrackingScaling");
+    }
     // Nothing imported from the database stack: the application stack is created while RDS
     // creates the instance; host and port come from the secret (database-access stack).
     let text = app.to_string();

@@ -1,21 +1,23 @@
 //! The auto scaling group in both public subnets behind the target group, replaced by ELB health
 //! checks; how CloudFormation creates and updates it (one signal per instance once its app
 //! answers; rolling updates that keep `min_instances` in service); and target-tracking scaling
-//! on CPU.
+//! on CPU and on requests per instance. With two policies the group scales out when either
+//! asks and in only when both agree: traffic adds instances before their CPU shows it, and a
+//! CPU-heavy trickle still gets them.
 
 use cfn_template::resources::autoscaling::{
     AutoScalingGroup, LaunchTemplateSpecification, MetricsCollection, PredefinedMetric,
     PropagatedTag, ScalingPolicy, TargetTrackingConfiguration,
 };
 use cfn_template::resources::ec2::LaunchTemplate;
-use cfn_template::{Handle, ResourceSignal, RollingUpdate, Template, TemplateError};
+use cfn_template::{Expr, Handle, ResourceSignal, RollingUpdate, Template, TemplateError};
 
 use super::load_balancer::Balancer;
 use super::{GROUP_ID, timing};
 use crate::naming::{Export, Naming, StackRole};
 use crate::settings::ApplicationSettings;
 
-/// Adds the group, its creation and update policies, and its scaling policy.
+/// Adds the group, its creation and update policies, and its scaling policies.
 pub fn add(
     t: &mut Template,
     naming: &Naming,
@@ -89,5 +91,31 @@ pub fn add(
             },
         },
     )?;
+    let requests = t.add(
+        "RequestCountScalingPolicy",
+        ScalingPolicy {
+            auto_scaling_group_name: group.r#ref(),
+            policy_type: "TargetTrackingScaling".into(),
+            target_tracking_configuration: TargetTrackingConfiguration {
+                predefined_metric_specification: PredefinedMetric {
+                    predefined_metric_type: "ALBRequestCountPerTarget".into(),
+                    // `app/LB/ID/targetgroup/TG/ID`: which load balancer's requests to which
+                    // target group.
+                    resource_label: Some(Expr::join(
+                        "/",
+                        [
+                            balancer.load_balancer.full_name(),
+                            balancer.target_group.full_name(),
+                        ],
+                    )),
+                },
+                target_value: f64::from(app.target_requests_per_instance),
+            },
+        },
+    )?;
+    // The label names a target group that must be attached to the load balancer, which its
+    // listener does: without the dependency the policy could be created first and refused.
+    t.options(&requests)?
+        .depends_on(&balancer.attaching_listener);
     Ok(group)
 }

@@ -2,6 +2,8 @@
 //! instances' port 3000, health-checked on `/healthcheck/`), and its listeners: HTTP on 80, or
 //! with a certificate HTTPS on 443 (TLS 1.2+) and 80 redirecting to it.
 //!
+//! It writes access logs to the artifacts stack's log bucket, under `alb/`.
+//!
 //! The app's `/debug` (its settings) and `/metrics` (Prometheus) are for operators on the
 //! instance (`curl localhost:3000/metrics` through Session Manager), not for the internet: every
 //! listener answers them with a 404 of its own before its default action
@@ -16,6 +18,7 @@ use cfn_template::{Handle, Template, TemplateError};
 use super::security_groups::Groups;
 use super::timing;
 use super::{APP_PORT, HEALTH_CHECK_PATH, HEALTHY_CODES, TLS_POLICY, name_tag};
+use crate::artifacts::access_logs::ACCESS_LOG_PREFIX;
 use crate::naming::{Export, Naming};
 use crate::settings::ApplicationSettings;
 
@@ -29,6 +32,9 @@ pub struct Balancer {
     pub load_balancer: Handle<LoadBalancer>,
     /// The target group the auto scaling group registers its instances in.
     pub target_group: Handle<TargetGroup>,
+    /// The listener that attaches the target group to the load balancer (on port 80 it only
+    /// redirects when there is an HTTPS listener, which then attaches it).
+    pub attaching_listener: Handle<Listener>,
 }
 
 /// Adds the load balancer, the target group and the listeners.
@@ -52,11 +58,21 @@ pub fn add(
             load_balancer_attributes: vec![
                 Attribute::new("routing.http.drop_invalid_header_fields.enabled", "true"),
                 Attribute::new("routing.http.desync_mitigation_mode", "defensive"),
+                // Elastic Load Balancing checks that it may write to the bucket when these are
+                // set. The bucket and its policy are in the artifacts stack, which this stack
+                // imports from, so they exist before the load balancer does.
+                Attribute::new("access_logs.s3.enabled", "true"),
+                Attribute::new(
+                    "access_logs.s3.bucket",
+                    naming.import(Export::AccessLogBucket),
+                ),
+                Attribute::new("access_logs.s3.prefix", ACCESS_LOG_PREFIX),
             ],
             tags: name_tag(naming, "alb"),
         },
     )?;
     let target_group = t.add("TargetGroup", target_group(naming))?;
+    let mut https_listener = None;
     let http_action = match &app.certificate_arn {
         Some(arn) => {
             let https = t.add(
@@ -73,6 +89,7 @@ pub fn add(
                 },
             )?;
             hide_internal_paths(t, "HttpsInternalPathsRule", &https)?;
+            https_listener = Some(https);
             Action::redirect_to_https()
         }
         None => Action::forward(target_group.r#ref()),
@@ -93,6 +110,7 @@ pub fn add(
     Ok(Balancer {
         load_balancer,
         target_group,
+        attaching_listener: https_listener.unwrap_or(http),
     })
 }
 

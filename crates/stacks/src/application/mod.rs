@@ -9,9 +9,13 @@
 //! - `logs`: the CloudWatch Logs groups of the boot and application logs;
 //! - `role`: the instances' IAM role and instance profile;
 //! - `launch`: the launch template and the boot script it runs (`assets/boot.sh`);
-//! - `group`: the auto scaling group, its rolling updates, creation signals and scaling;
+//! - `group`: the auto scaling group, its rolling updates, creation signals and scaling (on CPU
+//!   and on requests per instance);
+//! - `alarms`: the traffic alarms, which notify the alarm topic and are the stack's rollback
+//!   triggers;
 //! - `timing`: the boot deadline and the group's timeouts derived from it.
 
+pub mod alarms;
 mod group;
 mod launch;
 mod load_balancer;
@@ -84,6 +88,7 @@ pub fn template(settings: &Settings, naming: &Naming) -> Result<Template, Templa
         },
     )?;
     let group = group::add(&mut t, naming, app, &launch_template, &balancer)?;
+    alarms::add(&mut t, naming, &balancer)?;
 
     let scheme = if app.certificate_arn.is_some() {
         "https"
