@@ -169,6 +169,25 @@ impl Progress {
                     b.set_message(format!("{} {}", event.logical_id, event.status));
                 }
             }
+            Event::Watching {
+                stack,
+                alarms,
+                minutes,
+            } => {
+                let after = match minutes {
+                    0 => String::new(),
+                    m => format!(" (and {m} minutes after)"),
+                };
+                self.write_line(&format!(
+                    "{t} {stack}: watching {} alarm{} during the update{after}: {}; one in ALARM rolls it back",
+                    alarms.len(),
+                    if alarms.len() == 1 { "" } else { "s" },
+                    alarms.join(", ")
+                ));
+            }
+            Event::NotWatched { stack, reason } => {
+                self.write_line(&format!("{t} {stack}: not watched by alarms: {reason}"));
+            }
             Event::Guard { stack, change } => {
                 self.write_line(&format!("{t} {stack}: {change}"));
             }

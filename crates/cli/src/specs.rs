@@ -1,6 +1,6 @@
 //! Turns the architecture's stack definitions into the engine's `StackSpec`s: rendered template,
-//! dependencies, protected resources, pre-delete parameters, tags, and for the application stack
-//! the build's key and hash. The one place the stacks crate meets the engine.
+//! dependencies, protected resources, pre-delete parameters, tags, the alarms watching updates
+//! (rollback triggers), and for the application stack the build's key and hash. The one place the stacks crate meets the engine.
 
 use anyhow::{Context, Result};
 use techchallenge_artifact::Artifact;
@@ -40,6 +40,13 @@ pub fn spec(
     if def.termination_protection {
         spec = spec.termination_protected();
     }
+    // Alarms that roll a bad update back: read by the engine from the deployed stack's outputs.
+    spec.rollback_alarm_outputs = def
+        .rollback_alarm_outputs
+        .iter()
+        .map(|key| (*key).to_owned())
+        .collect();
+    spec.rollback_monitoring_minutes = architecture.settings.monitoring.rollback_window_minutes;
     for (key, value) in &def.parameters {
         spec = spec.parameter(Parameter::new(*key, *value));
     }

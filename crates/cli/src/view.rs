@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use techchallenge_deploy::{
-    ChangeAction, Error, Finding, Outcome, Plan, Replacement, StackName, StackOutput, StackState,
+    AlarmVerdict, ChangeAction, Error, Finding, Outcome, Plan, Replacement, StackName, StackOutput,
+    StackState, alarm_name,
 };
 
 /// The output users look for first.
@@ -42,13 +43,11 @@ pub fn express(specs: &[techchallenge_deploy::StackSpec]) -> Option<String> {
 pub fn plan(plan: &Plan) -> Vec<String> {
     let mut out = Vec::new();
     // Whole templates (UserData) are long: cut a line, `plan --json` has every value.
-    out.extend(plan.lines().into_iter().map(|line| {
-        if line.chars().count() <= MAX_LINE {
-            return line;
-        }
-        let cut: String = line.chars().take(MAX_LINE).collect();
-        format!("{cut}… (cut; `plan --json` shows every value)")
-    }));
+    out.extend(
+        plan.lines()
+            .into_iter()
+            .map(|line| cut(line, "`plan --json` shows every value")),
+    );
     let (mut add, mut modify, mut remove, mut replace) = (0, 0, 0, 0);
     for change in plan.stacks.iter().flat_map(|s| &s.changes) {
         match change.action {
@@ -82,6 +81,15 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     out
 }
 
+/// A line cut at [`MAX_LINE`] characters, saying where the rest is.
+fn cut(line: String, rest: &str) -> String {
+    if line.chars().count() <= MAX_LINE {
+        return line;
+    }
+    let cut: String = line.chars().take(MAX_LINE).collect();
+    format!("{cut}… (cut; {rest})")
+}
+
 /// An engine error as lines: the first failing resources and reasons, the state left, what next.
 pub fn failure(err: &Error) -> Vec<String> {
     match err {
@@ -90,11 +98,16 @@ pub fn failure(err: &Error) -> Vec<String> {
             status,
             failures,
             findings,
+            alarms,
             next_step,
         } => {
             let mut out = vec![format!("{stack} failed and was left in {status}.")];
+            // An alarm that rolled the update back is the failure: said below.
+            let alarm_fired = alarms.as_ref().is_some_and(|a| !a.fired.is_empty());
             if failures.is_empty() {
-                out.push("  CloudFormation reported no failing resource.".to_owned());
+                if !alarm_fired {
+                    out.push("  CloudFormation reported no failing resource.".to_owned());
+                }
             } else {
                 out.push("  First failures:".to_owned());
                 for f in failures {
@@ -104,6 +117,7 @@ pub fn failure(err: &Error) -> Vec<String> {
                     ));
                 }
             }
+            out.extend(alarms.as_deref().map(alarm_lines).unwrap_or_default());
             out.extend(evidence(findings));
             out.push(format!("  Next: {next_step}."));
             out
@@ -145,6 +159,31 @@ pub fn failure(err: &Error) -> Vec<String> {
         )],
         other => vec![other.to_string()],
     }
+}
+
+/// What a rolled-back, watched update says about its alarms: the one that fired, by name, with
+/// CloudFormation's words; else the alarms that were watched, to check.
+fn alarm_lines(verdict: &AlarmVerdict) -> Vec<String> {
+    let names = |arns: &[String]| {
+        arns.iter()
+            .map(|a| alarm_name(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if verdict.fired.is_empty() {
+        return vec![format!(
+            "  The update was rolled back while watching alarms {} (check them).",
+            names(&verdict.watched)
+        )];
+    }
+    let mut out = vec![format!(
+        "  Rolled back by alarm {}: it went into ALARM during the update.",
+        names(&verdict.fired)
+    )];
+    if let Some(reason) = &verdict.reason {
+        out.push(format!("    CloudFormation: {reason}"));
+    }
+    out
 }
 
 /// The diagnostics' evidence, for a failure report.

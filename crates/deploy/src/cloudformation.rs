@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use serde::Serialize;
 
+use crate::drift::{DriftDetection, DriftStatus, ResourceDrift};
 use crate::names::{ChangeSetId, ExportName, LogicalId, RequestToken, StackName};
+use crate::rollback::RollbackConfiguration;
 use crate::spec::{Parameter, Tag};
 use crate::status::{ResourceStatus, StackStatus};
 
@@ -85,6 +87,11 @@ pub struct StackDescription {
     pub tags: Vec<Tag>,
     /// Whether termination protection is on (`DeleteStack` refused).
     pub termination_protection: bool,
+    /// What the last drift detection found (`NOT_CHECKED` when none ran): lets `plan` warn
+    /// about console edits without a drift call of its own.
+    pub drift_status: DriftStatus,
+    /// When drift was last checked, if ever.
+    pub drift_checked: Option<Timestamp>,
 }
 
 impl StackDescription {
@@ -148,6 +155,9 @@ pub struct StackInput {
     pub request_token: Option<RequestToken>,
     /// Express mode (see `StackSpec::express`).
     pub express: bool,
+    /// The rollback triggers to set (`RollbackConfiguration`); `None` sends none, so
+    /// CloudFormation keeps the stack's current ones (see `rollback.rs` for what the engine sends).
+    pub rollback: Option<RollbackConfiguration>,
 }
 
 /// Whether a change set creates a stack or updates one.
@@ -395,4 +405,18 @@ pub trait CloudFormation: Send + Sync {
     async fn get_stack_policy(&self, stack: &StackName) -> Result<Option<String>, ApiError>;
     /// `SetStackPolicy`: replaces the stack's policy (a policy can be replaced, never removed).
     async fn set_stack_policy(&self, stack: &StackName, body: &str) -> Result<(), ApiError>;
+    /// `DetectStackDrift` on the whole stack; returns the detection's id.
+    async fn detect_stack_drift(&self, stack: &StackName) -> Result<String, ApiError>;
+    /// `DescribeStackDriftDetectionStatus`: how the detection `id` of `stack` is going.
+    async fn describe_stack_drift_detection_status(
+        &self,
+        stack: &StackName,
+        id: &str,
+    ) -> Result<DriftDetection, ApiError>;
+    /// `DescribeStackResourceDrifts` filtered to `MODIFIED` and `DELETED`, all pages: the
+    /// drifted resources the stack's last detection found.
+    async fn describe_stack_resource_drifts(
+        &self,
+        stack: &StackName,
+    ) -> Result<Vec<ResourceDrift>, ApiError>;
 }

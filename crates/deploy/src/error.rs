@@ -9,6 +9,7 @@ use crate::cloudformation::ApiError;
 use crate::diagnostics::{Finding, LaunchFailure};
 use crate::names::{ExportName, InvalidName, LogicalId, StackName};
 use crate::plan::DataLossRisk;
+use crate::rollback::{AlarmVerdict, alarm_name};
 use crate::status::{ResourceStatus, StackStatus};
 
 /// A resource that failed, with CloudFormation's reason.
@@ -38,6 +39,27 @@ fn list_failures(failures: &[ResourceFailure]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// What a watched update's rollback says about its alarms, as the end of a sentence.
+fn alarm_note(alarms: Option<&AlarmVerdict>) -> String {
+    let Some(verdict) = alarms else {
+        return String::new();
+    };
+    let names = |arns: &[String]| {
+        arns.iter()
+            .map(|a| alarm_name(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if verdict.fired.is_empty() {
+        format!(
+            "; it was rolled back while watching alarms {} (check them)",
+            names(&verdict.watched)
+        )
+    } else {
+        format!("; rolled back by alarm {}", names(&verdict.fired))
+    }
 }
 
 fn list_risks(risks: &[DataLossRisk]) -> String {
@@ -97,8 +119,9 @@ pub enum Error {
     },
     /// The operation failed; the stack was left in `status`.
     #[error(
-        "{stack} failed and was left in {status}: {}. Next: {next_step}",
-        list_failures(failures)
+        "{stack} failed and was left in {status}: {}{}. Next: {next_step}",
+        list_failures(failures),
+        alarm_note(alarms.as_deref())
     )]
     StackFailed {
         /// The stack.
@@ -109,8 +132,12 @@ pub enum Error {
         failures: Vec<ResourceFailure>,
         /// Evidence from outside CloudFormation (see [`crate::Diagnostics`]).
         findings: Vec<Finding>,
-        /// What the user can do now.
-        next_step: String,
+        /// For an update rolled back while CloudFormation watched alarms (rollback triggers):
+        /// which were watched and which CloudFormation named.
+        alarms: Option<Box<AlarmVerdict>>,
+        /// What the user can do now (boxed, like `alarms`, so that `Error` stays small enough
+        /// to return from every call).
+        next_step: Box<str>,
     },
     /// A launch failed in a way waiting cannot fix: an update was cancelled (and rolled back),
     /// a create was left to CloudFormation's own timeout.
@@ -206,6 +233,14 @@ pub enum Error {
     Several {
         /// Each failure.
         errors: Vec<Error>,
+    },
+    /// A spec asks for rollback triggers CloudFormation would refuse (refused before any call).
+    #[error("{stack}: {reason}")]
+    InvalidRollbackConfiguration {
+        /// The stack.
+        stack: StackName,
+        /// What is over the limit.
+        reason: String,
     },
     /// The plan given to `deploy` does not match the specs.
     #[error("the plan does not cover {stack}; plan again")]

@@ -72,6 +72,23 @@ pub enum Event {
         /// What is being done.
         action: StackAction,
     },
+    /// CloudFormation watches these alarms (rollback triggers) during the update about to
+    /// start, and `minutes` after it: one going into ALARM rolls the update back.
+    Watching {
+        /// The stack.
+        stack: StackName,
+        /// The alarms' names.
+        alarms: Vec<String>,
+        /// Minutes watched after the update completes.
+        minutes: u32,
+    },
+    /// A stack that declares alarm outputs is created or updated without rollback triggers.
+    NotWatched {
+        /// The stack.
+        stack: StackName,
+        /// Why, e.g. a first create (its alarms do not exist yet).
+        reason: String,
+    },
     /// A resource changed status.
     Resource {
         /// The stack.

@@ -9,8 +9,8 @@
 //! Where things are: `engine/` holds the operations (`planning`, `deploying`, `destroying`,
 //! `waiting`, `queries`), each an `impl Engine` block; the files beside it hold what they
 //! exchange: the trait and its types (`cloudformation`, `sdk`), what the caller hands in
-//! (`spec`, `hook`), what comes back (`plan`, `events`, `error`), and the rules the operations
-//! apply (`order`, `diff`, `data_loss`, `unchanged`).
+//! (`spec`, `hook`), what comes back (`plan`, `events`, `error`, `drift`), and the rules the
+//! operations apply (`order`, `diff`, `data_loss`, `unchanged`, `guards`, `rollback`).
 //!
 //! # Call sequence: plan → show → confirm → execute
 //!
@@ -59,6 +59,7 @@ mod cloudformation;
 mod data_loss;
 mod diagnostics;
 mod diff;
+mod drift;
 mod engine;
 mod error;
 mod events;
@@ -69,6 +70,7 @@ mod hook;
 mod names;
 mod order;
 mod plan;
+mod rollback;
 mod sdk;
 mod spec;
 mod status;
@@ -80,6 +82,10 @@ pub use cloudformation::{
     TemplateSource, Timestamp,
 };
 pub use diagnostics::{Diagnostics, Finding, LaunchFailure, NoDiagnostics};
+pub use drift::{
+    DetectionStatus, DifferenceKind, DriftDetection, DriftStatus, LastDrift, PropertyDifference,
+    ResourceDrift, ResourceDriftStatus, StackDrift,
+};
 pub use engine::{
     DeployOptions, DeployReport, DestroyReport, DestroyedStack, Engine, EngineOptions, StackReport,
     StackState,
@@ -91,6 +97,10 @@ pub use hook::{HookError, NoHook, StackHook};
 pub use names::{ChangeSetId, ExportName, InvalidName, LogicalId, RequestToken, StackName};
 pub use plan::{
     DataLossRisk, Loss, Method, Plan, PlanAction, PlannedChange, StackPlan, Widening, WideningKind,
+};
+pub use rollback::{
+    AlarmVerdict, MAX_MONITORING_MINUTES, MAX_TRIGGERS, RollbackConfiguration, RollbackWatch,
+    alarm_name,
 };
 pub use sdk::SdkCloudFormation;
 pub use spec::{Parameter, ParameterValue, ProtectedResource, StackSpec, Tag};

@@ -7,8 +7,10 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::cloudformation::{ChangeAction, PropertyChange, Replacement, StackOutput};
+use crate::drift::LastDrift;
 use crate::guards::GuardChange;
 use crate::names::{ChangeSetId, LogicalId, StackName};
+use crate::rollback::RollbackWatch;
 use crate::spec::StackSpec;
 use crate::status::StackStatus;
 
@@ -100,6 +102,13 @@ pub struct StackPlan {
     /// CloudFormation again.
     #[serde(skip)]
     pub outputs: Vec<StackOutput>,
+    /// For a stack that declares alarm outputs and changes: the alarms CloudFormation watches
+    /// during its update (rollback triggers), or why it is not watched (`None`: the stack
+    /// declares none, or nothing changes).
+    pub watch: Option<RollbackWatch>,
+    /// The stack's last drift result, from `DescribeStacks` (no call of its own): a stack last
+    /// found `DRIFTED` has edits made outside CloudFormation that an update may undo.
+    pub last_drift: Option<LastDrift>,
 }
 
 impl StackPlan {
@@ -218,6 +227,9 @@ impl Plan {
             }
             for guard in &stack.guards {
                 out.push(format!("  guard: {guard}"));
+            }
+            if let Some(watch) = &stack.watch {
+                out.push(format!("  rollback watch: {}", watch.describe()));
             }
         }
         out

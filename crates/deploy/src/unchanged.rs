@@ -105,6 +105,8 @@ mod tests {
             created: Timestamp::from_epoch_millis(0),
             last_updated: None,
             termination_protection: false,
+            drift_status: crate::drift::DriftStatus::NotChecked,
+            drift_checked: None,
             outputs: Vec::new(),
             parameters: parameters
                 .iter()

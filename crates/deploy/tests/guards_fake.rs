@@ -220,6 +220,7 @@ async fn an_update_the_policy_denies_fails_and_rolls_back_as_on_cloudformation()
         capabilities: Vec::new(),
         request_token: None,
         express: false,
+        rollback: None,
     };
     let id = fake
         .create_change_set(&input, "console", ChangeSetKind::Update)

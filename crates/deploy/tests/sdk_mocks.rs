@@ -121,6 +121,7 @@ async fn express_mode_is_sent_only_when_asked_for() {
             capabilities: Vec::new(),
             request_token: None,
             express: on,
+            rollback: None,
         };
         let rule = express(on);
         let id = cfn(&[&rule]).create_stack(&input).await;
@@ -376,6 +377,7 @@ async fn errors_are_classified() {
         capabilities: Vec::new(),
         request_token: None,
         express: false,
+        rollback: None,
     };
     assert_eq!(
         cfn(&[&no_updates]).update_stack(&input).await,

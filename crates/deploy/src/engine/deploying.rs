@@ -21,6 +21,7 @@ use crate::hook::{NoHook, StackHook};
 use crate::names::{ChangeSetId, LogicalId, RequestToken, StackName};
 use crate::order::in_set_dependencies;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
+use crate::rollback::{self, RollbackWatch};
 use crate::spec::StackSpec;
 use crate::{data_loss, diff};
 
@@ -242,16 +243,22 @@ impl Engine {
         // through for this update.
         let mut accepted: Vec<LogicalId> =
             plan.risks.iter().map(|r| r.logical_id.clone()).collect();
+        // The alarms watching an update: those its change set was made with, else read now.
+        let mut watch = rollback::watch(spec, current.as_ref());
         // What runs: the change set (made now when planning could not make it), or a direct call.
         let change_set = match (method, &plan.change_set) {
-            (Method::ChangeSet, Some(id)) => Some(id.clone()),
+            (Method::ChangeSet, Some(id)) => {
+                watch.clone_from(&plan.watch);
+                Some(id.clone())
+            }
             (Method::ChangeSet, None) => {
                 let kind = if exists {
                     ChangeSetKind::Update
                 } else {
                     ChangeSetKind::Create
                 };
-                let Some((id, changes)) = self.make_change_set(spec, kind).await? else {
+                let made = self.make_change_set(spec, kind, watch.as_ref()).await?;
+                let Some((id, changes)) = made else {
                     self.apply_guards(spec, &plan.guards).await?;
                     return Ok((
                         Outcome::NoChanges,
@@ -288,6 +295,7 @@ impl Engine {
                 &token,
                 seen,
                 action,
+                watch.as_ref(),
             )
             .await;
         if relaxed {
@@ -318,12 +326,13 @@ impl Engine {
                 self.apply_guards(spec, &guarding::wanted(spec)).await?;
                 Ok((Outcome::Created, d.outputs.clone()))
             }
-            _ => Err(failed(stack, settled)),
+            _ => Err(failed(stack, settled, watch.as_ref())),
         }
     }
 
     /// Starts the stack's operation (executes `change_set`, or calls UpdateStack/CreateStack) and
-    /// waits until it settles. `None`: UpdateStack found nothing to update.
+    /// waits until it settles; says first which alarms watch it. `None`: UpdateStack found
+    /// nothing to update.
     #[allow(clippy::too_many_arguments)]
     async fn run_operation(
         &self,
@@ -334,8 +343,21 @@ impl Engine {
         token: &RequestToken,
         seen: HashSet<String>,
         action: StackAction,
+        watch: Option<&RollbackWatch>,
     ) -> Result<Option<Settled>, Error> {
         let stack = &spec.name;
+        match watch {
+            Some(w @ RollbackWatch::Watched { minutes, .. }) => self.emit(Event::Watching {
+                stack: stack.clone(),
+                alarms: w.alarm_names(),
+                minutes: *minutes,
+            }),
+            Some(RollbackWatch::NotWatched { reason }) => self.emit(Event::NotWatched {
+                stack: stack.clone(),
+                reason: reason.clone(),
+            }),
+            None => {}
+        }
         if let Some(id) = change_set {
             self.emit(Event::StackStarted {
                 stack: stack.clone(),
@@ -346,7 +368,8 @@ impl Engine {
             })
             .await?;
         } else {
-            let input = stack_input(spec, !exists, Some(token.clone()));
+            let rollback = watch.and_then(|w| w.configuration(exists));
+            let input = stack_input(spec, !exists, Some(token.clone()), rollback);
             if exists {
                 match self
                     .call(stack, "UpdateStack", || self.cfn.update_stack(&input))
@@ -386,7 +409,7 @@ impl Engine {
         match &settled.description {
             None => Ok(()),
             Some(d) if d.status.as_str() == "DELETE_COMPLETE" => Ok(()),
-            Some(_) => Err(failed(stack, settled)),
+            Some(_) => Err(failed(stack, settled, None)),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The `Engine` handle: the CloudFormation implementation, the event sink and the options every
 //! operation shares, plus the retry-with-backoff wrapper all calls go through. Each operation is
 //! an `impl Engine` block in a file of its own below: planning, deploying, destroying, waiting
-//! (shared by deploy and destroy) and the read-only queries.
+//! (shared by deploy and destroy), the read-only queries and drift detection.
 
 mod deploying;
 mod destroying;
+mod drifting;
 mod guarding;
 mod parameters;
 mod planning;

@@ -36,6 +36,8 @@ impl Engine {
             capabilities: spec.capabilities.clone(),
             request_token: Some(token.clone()),
             express: spec.express,
+            // No change to the triggers: a parameter-only update is watched as the last one was.
+            rollback: None,
         };
         let seen = self.event_cursor(stack).await?;
         match self
@@ -55,7 +57,7 @@ impl Engine {
         let settled = self.wait_settled(stack, Some(&token), seen).await?;
         match &settled.description {
             Some(d) if d.status.is_good() => Ok(()),
-            _ => Err(failed(stack, settled)),
+            _ => Err(failed(stack, settled, None)),
         }
     }
 }

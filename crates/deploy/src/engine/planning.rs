@@ -13,19 +13,23 @@ use crate::cloudformation::{
 };
 use crate::data_loss;
 use crate::diff;
+use crate::drift::{DriftStatus, LastDrift};
 use crate::error::Error;
 use crate::events::Event;
 use crate::names::{ChangeSetId, RequestToken, StackName};
 use crate::order::dependency_order;
 use crate::plan::{Method, Plan, PlanAction, StackPlan};
+use crate::rollback::{self, RollbackConfiguration, RollbackWatch};
 use crate::spec::StackSpec;
 use crate::unchanged;
 
-/// The SDK input for a spec; `creating` the stack uses its first-create parameters.
+/// The SDK input for a spec; `creating` the stack uses its first-create parameters; `rollback`
+/// is the triggers to send (see `rollback.rs`).
 pub(crate) fn stack_input(
     spec: &StackSpec,
     creating: bool,
     token: Option<RequestToken>,
+    rollback: Option<RollbackConfiguration>,
 ) -> StackInput {
     StackInput {
         stack: spec.name.clone(),
@@ -39,7 +43,18 @@ pub(crate) fn stack_input(
         capabilities: spec.capabilities.clone(),
         request_token: token,
         express: spec.express,
+        rollback,
     }
+}
+
+/// The last drift result of a deployed stack, when drift was ever checked.
+fn last_drift(deployed: Option<&StackDescription>) -> Option<LastDrift> {
+    deployed
+        .filter(|d| d.drift_status != DriftStatus::NotChecked)
+        .map(|d| LastDrift {
+            status: d.drift_status,
+            checked: d.drift_checked.clone(),
+        })
 }
 
 impl Engine {
@@ -47,6 +62,9 @@ impl Engine {
     /// operation already running on a stack. Change sets made here are executed by [`Engine::deploy`]
     /// or removed by [`Engine::discard`].
     pub async fn plan(&self, specs: &[StackSpec], method: Method) -> Result<Plan, Error> {
+        for spec in specs {
+            rollback::validate(spec)?;
+        }
         let order = dependency_order(specs)?;
         let mut stacks: Vec<StackPlan> = Vec::new();
         let mut ordered = Vec::new();
@@ -110,6 +128,8 @@ impl Engine {
                 .as_ref()
                 .map(|d| d.outputs.clone())
                 .unwrap_or_default(),
+            watch: None,
+            last_drift: last_drift(current.as_ref()),
         };
         let from_template = |action| -> Result<StackPlan, Error> {
             Ok(StackPlan {
@@ -122,6 +142,8 @@ impl Engine {
                 risks: Vec::new(),
                 guards: guarding::wanted(spec),
                 outputs: Vec::new(),
+                watch: rollback::watch(spec, None),
+                last_drift: last_drift(current.as_ref()),
             })
         };
         match &status {
@@ -142,7 +164,10 @@ impl Engine {
                         ..no_changes()
                     });
                 }
-                let made = self.make_change_set(spec, ChangeSetKind::Update).await?;
+                let watch = rollback::watch(spec, Some(deployed));
+                let made = self
+                    .make_change_set(spec, ChangeSetKind::Update, watch.as_ref())
+                    .await?;
                 let Some((id, changes)) = made else {
                     return Ok(StackPlan {
                         guards,
@@ -167,6 +192,8 @@ impl Engine {
                     risks: Vec::new(),
                     guards,
                     outputs: Vec::new(),
+                    watch,
+                    last_drift: last_drift(current.as_ref()),
                 })
             }
             None => {
@@ -186,7 +213,9 @@ impl Engine {
                 if method == Method::Direct || !deps_exist {
                     return from_template(PlanAction::Create);
                 }
-                let made = self.make_change_set(spec, ChangeSetKind::Create).await?;
+                let made = self
+                    .make_change_set(spec, ChangeSetKind::Create, None)
+                    .await?;
                 let (id, changes) = made.ok_or_else(|| Error::ChangeSetFailed {
                     stack: spec.name.clone(),
                     reason: "CloudFormation reported no changes for a stack that does not exist"
@@ -202,6 +231,8 @@ impl Engine {
                     risks: Vec::new(),
                     guards: guarding::wanted(spec),
                     outputs: Vec::new(),
+                    watch: rollback::watch(spec, None),
+                    last_drift: None,
                 })
             }
         }
@@ -235,16 +266,20 @@ impl Engine {
         Ok(unchanged)
     }
 
-    /// Creates a change set and waits until it is computed. `None` means "no changes"
-    /// (CloudFormation reports an empty change set as FAILED; it is deleted again).
+    /// Creates a change set and waits until it is computed, carrying the rollback triggers of
+    /// `watch` for an update. `None` means "no changes" (CloudFormation reports an empty change
+    /// set as FAILED; it is deleted again).
     pub(crate) async fn make_change_set(
         &self,
         spec: &StackSpec,
         kind: ChangeSetKind,
+        watch: Option<&RollbackWatch>,
     ) -> Result<Option<(ChangeSetId, Vec<ResourceChange>)>, Error> {
         let stack = &spec.name;
         let name = self.next_token(stack, "cs");
-        let input = stack_input(spec, kind == ChangeSetKind::Create, None);
+        let creating = kind == ChangeSetKind::Create;
+        let rollback = watch.and_then(|w| w.configuration(!creating));
+        let input = stack_input(spec, creating, None, rollback);
         // Some endpoints (moto among them) refuse an empty change set outright instead of
         // reporting it FAILED: the same "no changes".
         let id = match self

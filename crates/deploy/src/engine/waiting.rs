@@ -15,6 +15,7 @@ use crate::diagnostics::{Finding, LaunchFailure};
 use crate::error::{Error, ResourceFailure};
 use crate::events::Event;
 use crate::names::{RequestToken, StackName};
+use crate::rollback::{AlarmVerdict, RollbackWatch, alarm_name};
 use crate::status::StackStatus;
 
 /// How a wait ended.
@@ -28,6 +29,9 @@ pub(crate) struct Settled {
     pub findings: Vec<Finding>,
     /// The hopeless launch that made the engine cancel the update, if any.
     pub cancelled_for: Option<LaunchFailure>,
+    /// The reasons of the stack-level events seen while waiting (whatever their token): where
+    /// CloudFormation names the alarm that rolled a watched update back.
+    pub stack_reasons: Vec<String>,
 }
 
 /// CloudFormation cancels the siblings of a failed resource; their reason says nothing useful.
@@ -116,6 +120,11 @@ impl Engine {
                 (Some(want), Some(got)) => want == got,
                 _ => true,
             };
+            if event.is_stack_event()
+                && let Some(reason) = event.reason.as_ref().filter(|r| !r.is_empty())
+            {
+                tracker.stack_reasons.push(reason.clone());
+            }
             if !ours {
                 continue;
             }
@@ -163,6 +172,7 @@ impl Engine {
             findings: None,
             launches: HashSet::new(),
             cancelled_for: None,
+            stack_reasons: Vec::new(),
         };
         // Once an update is cancelled, the rollback's events carry no token of ours.
         let mut token = token;
@@ -194,6 +204,7 @@ impl Engine {
                     consequences,
                     findings,
                     cancelled_for,
+                    stack_reasons,
                     ..
                 } = tracker;
                 if failures.is_empty() {
@@ -204,6 +215,7 @@ impl Engine {
                     failures,
                     findings: findings.unwrap_or_default(),
                     cancelled_for,
+                    stack_reasons,
                 });
             }
             if settled {
@@ -280,6 +292,7 @@ struct Tracker {
     /// Failed launches already reported.
     launches: HashSet<String>,
     cancelled_for: Option<LaunchFailure>,
+    stack_reasons: Vec<String>,
 }
 
 impl Engine {
@@ -338,12 +351,28 @@ pub(crate) fn next_step(stack: &StackName, status: &StackStatus) -> String {
     }
 }
 
-/// Builds the typed failure for a settled stack that did not end well.
-pub(crate) fn failed(stack: &StackName, settled: Settled) -> Error {
+/// Builds the typed failure for a settled stack that did not end well; `watch` is how the
+/// operation was watched by alarms, if it was an update of a stack that declares them.
+pub(crate) fn failed(stack: &StackName, settled: Settled, watch: Option<&RollbackWatch>) -> Error {
     let status = settled
         .description
         .as_ref()
         .map_or_else(|| StackStatus::new("DELETE_COMPLETE"), |d| d.status.clone());
+    let alarms = match watch {
+        Some(RollbackWatch::Watched { alarms, .. })
+            if status.as_str().starts_with("UPDATE_ROLLBACK") =>
+        {
+            let mut reasons = settled.stack_reasons.clone();
+            reasons.extend(
+                settled
+                    .description
+                    .as_ref()
+                    .and_then(|d| d.status_reason.clone()),
+            );
+            Some(Box::new(AlarmVerdict::find(alarms, &reasons)))
+        }
+        _ => None,
+    };
     if let Some(failure) = settled.cancelled_for {
         let next_step = if status.as_str() == "UPDATE_ROLLBACK_COMPLETE" {
             format!(
@@ -376,11 +405,24 @@ pub(crate) fn failed(stack: &StackName, settled: Settled) -> Error {
             reason,
         });
     }
+    let next_step = match &alarms {
+        Some(verdict)
+            if !verdict.fired.is_empty() && status.as_str() == "UPDATE_ROLLBACK_COMPLETE" =>
+        {
+            let names: Vec<&str> = verdict.fired.iter().map(|a| alarm_name(a)).collect();
+            format!(
+                "the stack is back at its previous version and still works; the new version set off {}: find out why (its metrics, the application's logs), fix it and deploy again",
+                names.join(", ")
+            )
+        }
+        _ => next_step(stack, &status),
+    };
     Error::StackFailed {
         stack: stack.clone(),
-        next_step: next_step(stack, &status),
+        next_step: next_step.into(),
         status,
         failures,
         findings: settled.findings,
+        alarms,
     }
 }

@@ -7,17 +7,20 @@
 //! instead, resource by resource, for the deploy-time model.
 
 mod diagnostics;
+mod drift;
 mod guards;
 mod ops;
+mod rollback;
 mod template;
 mod ticks;
 mod timing;
 
 pub use diagnostics::FakeDiagnostics;
+pub use drift::DriftScript;
 pub use guards::DENIED_BY_POLICY;
 pub use timing::{ResourceWork, Timing};
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -28,7 +31,9 @@ use crate::cloudformation::{
     ChangeSetDescription, ChangeSetKind, ResourceChange, StackEvent, StackInput, StackOutput,
     Timestamp,
 };
+use crate::drift::{DriftStatus, ResourceDrift};
 use crate::names::{LogicalId, RequestToken};
+use crate::rollback::RollbackConfiguration;
 use crate::spec::Tag;
 use crate::status::{ResourceStatus, StackStatus};
 
@@ -48,6 +53,14 @@ pub enum Script {
     Slow {
         /// Extra polls before the final status.
         polls: usize,
+    },
+    /// An update during which this alarm goes into ALARM: when it is one of the stack's rollback
+    /// triggers, every resource updates, then CloudFormation rolls the update back with a stack
+    /// status reason naming the alarm's ARN (`UPDATE_ROLLBACK_COMPLETE`); otherwise the update
+    /// succeeds, as an alarm nobody watches changes nothing.
+    AlarmFires {
+        /// The alarm's ARN.
+        alarm_arn: String,
     },
 }
 
@@ -92,6 +105,14 @@ struct FakeStack {
     termination_protection: bool,
     /// The stack policy, once one was set.
     policy: Option<String>,
+    /// The rollback configuration, once an operation gave one.
+    rollback: Option<RollbackConfiguration>,
+    /// The last drift detection's result (`DriftInformation`).
+    drift_status: DriftStatus,
+    /// When it ran (fake clock).
+    drift_checked: Option<i64>,
+    /// The drifted resources it found.
+    drifted: Vec<ResourceDrift>,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +141,14 @@ struct State {
     timing: Option<Arc<Timing>>,
     /// Timed mode: when each resource type last completes, across stacks.
     completions: HashMap<String, Instant>,
+    /// CloudWatch alarms the test declared (see `rollback.rs`).
+    alarms: HashSet<String>,
+    /// `(operation, input)` of every create, update and change set, in order.
+    inputs: Vec<(String, StackInput)>,
+    /// What drift detection finds, per stack (see `drift.rs`).
+    drift: HashMap<String, drift::DriftScript>,
+    /// Running and finished drift detections by id.
+    detections: HashMap<String, drift::Detection>,
 }
 
 /// The scripted fake. Share it as `Arc<FakeCloudFormation>`: the engine holds one handle, the test another.
@@ -400,6 +429,10 @@ impl FakeStack {
             hidden: 0,
             termination_protection: false,
             policy: None,
+            rollback: None,
+            drift_status: DriftStatus::NotChecked,
+            drift_checked: None,
+            drifted: Vec::new(),
         }
     }
 }

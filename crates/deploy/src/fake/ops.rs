@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use async_trait::async_trait;
 
-use super::ticks::{cancel_ticks, change_ticks, delete_ticks, ev};
+use super::ticks::{alarm_ticks, cancel_ticks, change_ticks, delete_ticks, ev};
 use super::timing::{timed_change_ticks, touched_by_update};
 use super::{FakeChangeSet, FakeCloudFormation, FakeStack, STACK_TYPE, Script, State, template};
 use crate::cloudformation::ApiError;
@@ -13,6 +13,7 @@ use crate::cloudformation::{
     ChangeSetDescription, ChangeSetKind, CloudFormation, StackDescription, StackEvent, StackInput,
     TemplateSource, Timestamp,
 };
+use crate::drift::{DriftDetection, ResourceDrift};
 use crate::names::{ChangeSetId, ExportName, RequestToken, StackName};
 use crate::spec::ParameterValue;
 use crate::status::StackStatus;
@@ -41,13 +42,17 @@ impl State {
 
     /// Like [`State::enter`] for the calls that take a deployment mode; an express one is
     /// logged as `"Operation stack EXPRESS"`.
+    /// Also records the input and checks its rollback configuration (see `rollback.rs`).
     fn enter_with(&mut self, operation: &str, input: &StackInput) -> Result<(), ApiError> {
         let stack = input.stack.as_str();
+        self.inputs.push((operation.to_owned(), input.clone()));
         if input.express {
             self.calls.push(format!("{operation} {stack} EXPRESS"));
-            return self.take_error(operation).map_or(Ok(()), Err);
+            self.take_error(operation).map_or(Ok(()), Err)?;
+        } else {
+            self.enter(operation, stack)?;
         }
-        self.enter(operation, stack)
+        self.check_rollback(input)
     }
 
     /// The input's parameter values (`UsePreviousValue` resolved), sorted by key: CloudFormation
@@ -175,6 +180,11 @@ impl State {
         token: Option<RequestToken>,
     ) -> String {
         let script = self.next_script(name);
+        let fires = match &script {
+            Script::AlarmFires { alarm_arn } => Some(alarm_arn.clone()),
+            _ => None,
+        }
+        .filter(|alarm| self.is_trigger(name, alarm));
         let Some(stack) = self.stacks.get_mut(name) else {
             return String::new();
         };
@@ -204,7 +214,10 @@ impl State {
                     &mut self.completions,
                 )
             }
-            None => change_ticks(name, "UPDATE", &resources, &[], script),
+            None => match fires {
+                Some(alarm) => alarm_ticks(name, &resources, &alarm),
+                None => change_ticks(name, "UPDATE", &resources, &[], script),
+            },
         };
         stack.pending = Some((body, params));
         stack.token = token;
@@ -256,6 +269,8 @@ impl CloudFormation for FakeCloudFormation {
             parameters: s.parameters.clone(),
             tags: s.tags.clone(),
             termination_protection: s.termination_protection,
+            drift_status: s.drift_status,
+            drift_checked: s.drift_checked.map(Timestamp::from_epoch_millis),
         }))
     }
 
@@ -269,7 +284,9 @@ impl CloudFormation for FakeCloudFormation {
                 message: format!("Stack [{name}] already exists"),
             });
         }
-        Ok(state.start_create(input, input.request_token.clone()))
+        let id = state.start_create(input, input.request_token.clone());
+        state.apply_rollback(name, input.rollback.as_ref());
+        Ok(id)
     }
 
     async fn update_stack(&self, input: &StackInput) -> Result<String, ApiError> {
@@ -297,6 +314,7 @@ impl CloudFormation for FakeCloudFormation {
         }
         let changes = template::changes(Some(&state.stacks[name].template), &body);
         state.enforce_policy(name, &changes);
+        state.apply_rollback(name, input.rollback.as_ref());
         Ok(state.start_update(name, body, params, input.request_token.clone()))
     }
 
@@ -492,6 +510,7 @@ impl CloudFormation for FakeCloudFormation {
         match cs.kind {
             ChangeSetKind::Create => {
                 state.start_create(&cs.input, token.cloned());
+                state.apply_rollback(&cs.stack, cs.input.rollback.as_ref());
             }
             ChangeSetKind::Update => {
                 let TemplateSource::Body(body) = cs.input.template.clone() else {
@@ -507,6 +526,7 @@ impl CloudFormation for FakeCloudFormation {
                     s.tags = cs.input.tags.clone();
                 }
                 state.enforce_policy(&cs.stack, &cs.description.changes);
+                state.apply_rollback(&cs.stack, cs.input.rollback.as_ref());
                 state.start_update(&cs.stack, body, params, token.cloned());
             }
         }
@@ -601,5 +621,33 @@ impl CloudFormation for FakeCloudFormation {
         let mut state = self.lock();
         state.enter("SetStackPolicy", stack.as_str())?;
         state.set_policy(stack.as_str(), body)
+    }
+
+    async fn detect_stack_drift(&self, stack: &StackName) -> Result<String, ApiError> {
+        self.round_trip().await;
+        let mut state = self.lock();
+        state.enter("DetectStackDrift", stack.as_str())?;
+        state.detect_drift(stack.as_str())
+    }
+
+    async fn describe_stack_drift_detection_status(
+        &self,
+        stack: &StackName,
+        id: &str,
+    ) -> Result<DriftDetection, ApiError> {
+        self.round_trip().await;
+        let mut state = self.lock();
+        state.enter("DescribeStackDriftDetectionStatus", stack.as_str())?;
+        state.detection_status(id)
+    }
+
+    async fn describe_stack_resource_drifts(
+        &self,
+        stack: &StackName,
+    ) -> Result<Vec<ResourceDrift>, ApiError> {
+        self.round_trip().await;
+        let mut state = self.lock();
+        state.enter("DescribeStackResourceDrifts", stack.as_str())?;
+        state.resource_drifts(stack.as_str())
     }
 }

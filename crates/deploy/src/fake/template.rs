@@ -109,6 +109,47 @@ fn resolve(
     }
 }
 
+/// The ARN of the alarm `logical_id` of a stack: its `AlarmName` when literal (or a simple
+/// `Fn::Sub`), else the name CloudFormation would generate, `STACK-LOGICALID`.
+fn alarm_arn(stack: &str, logical_id: &str, props: &Value, params: &[(String, String)]) -> String {
+    let name = match &props["AlarmName"] {
+        Value::Null => format!("{stack}-{logical_id}"),
+        given => resolve(given, stack, params, &format!("{stack}-{logical_id}"))
+            .unwrap_or_else(|| format!("{stack}-{logical_id}")),
+    };
+    format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}")
+}
+
+/// The ARNs of the CloudWatch alarms a stack created from `body` has.
+pub(crate) fn alarm_arns(body: &str, stack: &str, params: &[(String, String)]) -> Vec<String> {
+    resources(body)
+        .into_iter()
+        .filter(|(_, ty, _)| ty == "AWS::CloudWatch::Alarm")
+        .map(|(id, _, props)| alarm_arn(stack, &id, &props, params))
+        .collect()
+}
+
+/// An output's value: `Fn::GetAtt [ALARM, Arn]` of one of the template's alarms is its ARN.
+fn output_value(
+    template: &Value,
+    value: &Value,
+    stack: &str,
+    params: &[(String, String)],
+    fallback: &str,
+) -> Option<String> {
+    if let Some([Value::String(id), Value::String(attribute)]) = value
+        .get("Fn::GetAtt")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        && attribute == "Arn"
+        && template["Resources"][id]["Type"] == "AWS::CloudWatch::Alarm"
+    {
+        let props = &template["Resources"][id]["Properties"];
+        return Some(alarm_arn(stack, id, props, params));
+    }
+    resolve(value, stack, params, fallback)
+}
+
 /// The outputs a stack created from `body` would report.
 pub(crate) fn outputs(body: &str, stack: &str, params: &[(String, String)]) -> Vec<StackOutput> {
     let template: Value = serde_json::from_str(body).unwrap_or(Value::Null);
@@ -121,7 +162,9 @@ pub(crate) fn outputs(body: &str, stack: &str, params: &[(String, String)]) -> V
             key: key.clone(),
             value: o
                 .get("Value")
-                .and_then(|v| resolve(v, stack, params, &format!("fake-{stack}-{key}")))
+                .and_then(|v| {
+                    output_value(&template, v, stack, params, &format!("fake-{stack}-{key}"))
+                })
                 .unwrap_or_default(),
             export_name: o
                 .get("Export")

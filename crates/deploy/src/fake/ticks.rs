@@ -179,3 +179,42 @@ pub(super) fn cancel_ticks(stack: &str, body: &str) -> VecDeque<Tick> {
     ticks.push_back(status_tick(stack, "UPDATE_ROLLBACK_COMPLETE", None));
     ticks
 }
+
+/// Steps of an update during which `alarm`, one of the stack's rollback triggers, goes into
+/// ALARM: the resources update, then CloudFormation rolls them back. The stack's status reason
+/// names the alarm's ARN (the fake's wording: CloudFormation's is not documented).
+pub(super) fn alarm_ticks(
+    stack: &str,
+    resources: &[(String, String)],
+    alarm: &str,
+) -> VecDeque<Tick> {
+    let mut ticks = VecDeque::new();
+    for (id, ty) in resources {
+        ticks.push_back(Tick {
+            events: vec![
+                ev(id, ty, "UPDATE_IN_PROGRESS", None),
+                ev(id, ty, "UPDATE_COMPLETE", None),
+            ],
+            ..Tick::default()
+        });
+    }
+    let why = format!("Rollback trigger {alarm} went into ALARM state. Rolling back the stack.");
+    ticks.push_back(status_tick(
+        stack,
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        Some(&why),
+    ));
+    let mut undo = Tick::default();
+    for (id, ty) in resources.iter().rev() {
+        undo.events.push(ev(id, ty, "UPDATE_IN_PROGRESS", None));
+        undo.events.push(ev(id, ty, "UPDATE_COMPLETE", None));
+    }
+    ticks.push_back(undo);
+    ticks.push_back(status_tick(
+        stack,
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        None,
+    ));
+    ticks.push_back(status_tick(stack, "UPDATE_ROLLBACK_COMPLETE", None));
+    ticks
+}

@@ -9,6 +9,7 @@ use crate::cloudformation::{
     ChangeAction, PropertyChange, Replacement, ResourceChange, StackDescription, StackEvent,
     StackInput, StackOutput, Timestamp,
 };
+use crate::drift::DriftStatus;
 use crate::names::{ExportName, LogicalId, RequestToken, StackName};
 use crate::spec::{Parameter, ParameterValue, Tag};
 use crate::status::{ResourceStatus, StackStatus};
@@ -70,6 +71,27 @@ pub(super) fn deployment_config(input: &StackInput) -> Option<sdk::DeploymentCon
     input.express.then(|| {
         sdk::DeploymentConfig::builder()
             .mode(sdk::DeploymentConfigMode::Express)
+            .build()
+    })
+}
+
+/// The input's rollback triggers as the SDK takes them; `None` sends no configuration, so
+/// CloudFormation keeps the stack's (an empty list removes them).
+pub(super) fn rollback_configuration(input: &StackInput) -> Option<sdk::RollbackConfiguration> {
+    input.rollback.as_ref().map(|r| {
+        let triggers = r
+            .alarm_arns
+            .iter()
+            .map(|arn| {
+                sdk::RollbackTrigger::builder()
+                    .arn(arn)
+                    .r#type("AWS::CloudWatch::Alarm")
+                    .build()
+            })
+            .collect();
+        sdk::RollbackConfiguration::builder()
+            .set_rollback_triggers(Some(triggers))
+            .monitoring_time_in_minutes(i32::try_from(r.monitoring_minutes).unwrap_or(i32::MAX))
             .build()
     })
 }
@@ -138,6 +160,14 @@ pub(super) fn stack(s: &sdk::Stack) -> Result<StackDescription, ApiError> {
             })
             .collect(),
         termination_protection: s.enable_termination_protection().unwrap_or(false),
+        drift_status: s
+            .drift_information()
+            .and_then(|d| d.stack_drift_status())
+            .map_or(DriftStatus::NotChecked, |d| DriftStatus::parse(d.as_str())),
+        drift_checked: s
+            .drift_information()
+            .and_then(|d| d.last_check_timestamp())
+            .map(timestamp),
     })
 }
 

@@ -2,6 +2,7 @@
 //! `aws-sdk-cloudformation` and classifies SDK errors; `convert` turns every SDK type into ours.
 
 mod convert;
+mod drift;
 
 use async_trait::async_trait;
 use aws_sdk_cloudformation::Client;
@@ -14,10 +15,11 @@ use crate::cloudformation::{
     ChangeSetDescription, ChangeSetKind, CloudFormation, StackDescription, StackEvent, StackInput,
     TemplateSource,
 };
+use crate::drift::{DriftDetection, ResourceDrift};
 use crate::names::{ChangeSetId, ExportName, RequestToken, StackName};
 use convert::{
     answered_name, capabilities, deployment_config, event, missing, next_page, parameters,
-    request_token, resource_change, stack, tags,
+    request_token, resource_change, rollback_configuration, stack, tags,
 };
 
 /// [`CloudFormation`] over the official SDK client.
@@ -168,6 +170,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
             .set_deployment_config(deployment_config(input))
+            .set_rollback_configuration(rollback_configuration(input))
             .set_client_request_token(request_token(input.request_token.as_ref()))
             .send()
             .await
@@ -189,6 +192,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
             .set_deployment_config(deployment_config(input))
+            .set_rollback_configuration(rollback_configuration(input))
             .set_client_request_token(request_token(input.request_token.as_ref()))
             .send()
             .await
@@ -248,6 +252,7 @@ impl CloudFormation for SdkCloudFormation {
             .set_tags(Some(tags(input)))
             .set_capabilities(Some(capabilities(input)))
             .set_deployment_config(deployment_config(input))
+            .set_rollback_configuration(rollback_configuration(input))
             .send()
             .await
             .map_err(classify)?;
@@ -434,5 +439,24 @@ impl CloudFormation for SdkCloudFormation {
                 .send(),
         )
         .await
+    }
+
+    async fn detect_stack_drift(&self, stack: &StackName) -> Result<String, ApiError> {
+        drift::detect(&self.client, stack).await
+    }
+
+    async fn describe_stack_drift_detection_status(
+        &self,
+        _stack: &StackName,
+        id: &str,
+    ) -> Result<DriftDetection, ApiError> {
+        drift::detection_status(&self.client, id).await
+    }
+
+    async fn describe_stack_resource_drifts(
+        &self,
+        stack: &StackName,
+    ) -> Result<Vec<ResourceDrift>, ApiError> {
+        drift::resource_drifts(&self.client, stack).await
     }
 }
