@@ -131,6 +131,11 @@ impl Architecture {
                             .iter()
                             .map(|p| p.logical_id.to_owned())
                             .collect(),
+                        rollback_alarm_outputs: s
+                            .rollback_alarm_outputs
+                            .iter()
+                            .map(|key| (*key).to_owned())
+                            .collect(),
                     }),
                 })
             })

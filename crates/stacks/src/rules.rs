@@ -16,13 +16,19 @@
 //! | `no-managed-ssm-policy` | no role has `AmazonSSMManagedInstanceCore` (or another policy with `ssm:GetParameter*` on `*`) |
 //! | `stack-protection` | stacks holding state are termination-protected; the database instance, its secret and subnet group are protected (stack policy) |
 //! | `debug-routes-not-routed` | listeners that forward answer `/debug` and `/metrics` with a 404 before any forward |
+//! | `alarms` | every load balancer has alarms on its 5xx, its targets' 5xx, unhealthy targets and response time; every database on CPU, free storage and connections; every alarm has an action |
+//! | `rollback-triggers` | every alarm on the load balancer's metrics is a rollback trigger (its ARN an output listed in `rollback_alarm_outputs`), at most 5 |
+//! | `access-logs` | every load balancer writes access logs to a bucket |
 
+mod access_logs;
+mod alarms;
 mod egress;
 mod groups;
 mod iam;
 mod listeners;
 mod pattern;
 mod protection;
+mod rollback;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -40,8 +46,8 @@ pub struct RenderedStack {
     pub name: String,
     /// The template as JSON.
     pub template: Value,
-    /// How the deployer deploys it (termination protection, protected resources); `None` for
-    /// templates read back from a directory, which carry no stack settings.
+    /// How the deployer deploys it (termination protection, protected resources, rollback
+    /// triggers); `None` for templates read back from a directory, which carry no stack settings.
     pub guards: Option<StackGuards>,
 }
 
@@ -135,6 +141,9 @@ pub fn check(stacks: &[RenderedStack]) -> Vec<Violation> {
         iam::check(s, &mut v);
         listeners::check(s, &mut v);
         protection::check(s, &mut v);
+        alarms::check(s, &mut v);
+        rollback::check(s, &mut v);
+        access_logs::check(s, &mut v);
     }
     for rule in &rules {
         check_ingress(rule, &alb_groups, &instance_groups, &db_groups, &mut v);

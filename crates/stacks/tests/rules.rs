@@ -415,3 +415,110 @@ fn templates_read_from_disk_skip_the_stack_settings_rule() {
     }
     assert!(rules::check(&stacks).is_empty());
 }
+
+/// Every violation is of `rule`: the change broke that guardrail and no other.
+fn only(violations: &[Violation], rule: &str) {
+    assert!(
+        !violations.is_empty() && violations.iter().all(|v| v.rule == rule),
+        "expected only [{rule}], got {violations:#?}"
+    );
+}
+
+#[test]
+fn a_missing_traffic_or_database_alarm_is_refused() {
+    // The unhealthy-hosts alarm now watches another metric: still a traffic alarm (and still a
+    // rollback trigger), but nothing watches unhealthy targets.
+    let v = broken("-application", |t| {
+        t["Resources"]["UnhealthyHostsAlarm"]["Properties"]["MetricName"] =
+            json!("HealthyHostCount");
+    });
+    only(&v, "alarms");
+    assert_violation(
+        &v,
+        "alarms",
+        "techchallenge-dev-application",
+        "LoadBalancer",
+    );
+    assert!(v[0].message.contains("UnHealthyHostCount"), "{v:#?}");
+
+    let v = broken("-database", |t| {
+        if let Some(resources) = t["Resources"].as_object_mut() {
+            resources.remove("DatabaseStorageAlarm");
+        }
+    });
+    only(&v, "alarms");
+    assert_violation(&v, "alarms", "techchallenge-dev-database", "Database");
+    assert!(v[0].message.contains("FreeStorageSpace"), "{v:#?}");
+}
+
+#[test]
+fn an_alarm_without_an_action_is_refused() {
+    let v = broken("-database", |t| {
+        t["Resources"]["DatabaseCpuAlarm"]["Properties"]["AlarmActions"] = json!([]);
+    });
+    only(&v, "alarms");
+    assert_violation(
+        &v,
+        "alarms",
+        "techchallenge-dev-database",
+        "DatabaseCpuAlarm",
+    );
+}
+
+#[test]
+fn a_traffic_alarm_that_is_no_rollback_trigger_is_refused() {
+    let v = with_guards("-application", |g| {
+        g.rollback_alarm_outputs
+            .retain(|o| o != "ResponseTimeP99AlarmArn")
+    });
+    only(&v, "rollback-triggers");
+    assert_violation(
+        &v,
+        "rollback-triggers",
+        "techchallenge-dev-application",
+        "ResponseTimeP99Alarm",
+    );
+    // A listed output that holds no alarm's ARN, and more triggers than CloudFormation takes.
+    let v = with_guards("-application", |g| {
+        g.rollback_alarm_outputs.push("Url".into());
+        g.rollback_alarm_outputs.push("AppLogGroup".into());
+    });
+    only(&v, "rollback-triggers");
+    assert_violation(
+        &v,
+        "rollback-triggers",
+        "techchallenge-dev-application",
+        "Url",
+    );
+    assert!(
+        v.iter()
+            .any(|x| x.resource == "AppLogGroup" && x.message.contains("at most 5")),
+        "{v:#?}"
+    );
+}
+
+#[test]
+fn a_load_balancer_without_access_logs_is_refused() {
+    for (key, value) in [
+        ("access_logs.s3.enabled", json!("false")),
+        ("access_logs.s3.bucket", json!("")),
+    ] {
+        let v = broken("-application", |t| {
+            if let Some(attributes) =
+                t["Resources"]["LoadBalancer"]["Properties"]["LoadBalancerAttributes"]
+                    .as_array_mut()
+            {
+                for a in attributes.iter_mut().filter(|a| a["Key"] == key) {
+                    a["Value"] = value.clone();
+                }
+            }
+        });
+        only(&v, "access-logs");
+        assert_violation(
+            &v,
+            "access-logs",
+            "techchallenge-dev-application",
+            "LoadBalancer",
+        );
+    }
+}

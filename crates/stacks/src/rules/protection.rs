@@ -28,7 +28,8 @@ const UNREPLACEABLE: [&str; 3] = [
     "AWS::SecretsManager::Secret",
 ];
 
-/// How a stack is deployed beyond its template: what the `stack-protection` rule checks.
+/// How a stack is deployed beyond its template: what the `stack-protection` and
+/// `rollback-triggers` rules check.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StackGuards {
     /// CloudFormation termination protection.
@@ -36,6 +37,9 @@ pub struct StackGuards {
     /// Logical ids of the protected resources (the stack policy denies replacing or deleting
     /// them; the deployer's data-loss check refuses plans that would).
     pub protected: Vec<String>,
+    /// Keys of the outputs holding the ARNs of the alarms CloudFormation watches during updates
+    /// (`StackDefinition::rollback_alarm_outputs`).
+    pub rollback_alarm_outputs: Vec<String>,
 }
 
 pub(super) fn check(s: &RenderedStack, v: &mut Vec<Violation>) {
