@@ -90,6 +90,9 @@ pub enum Command {
     Outputs(JsonArgs),
     /// Delete the stacks (all by default), dependents first, after asking.
     Destroy(DestroyArgs),
+    /// Compare the deployed stacks with their templates (CloudFormation drift detection): what
+    /// was changed outside the deployer. Exit 0: in sync; 1: drifted, or not checked.
+    Drift(DriftArgs),
     /// The application's logs from every instance (CloudWatch Logs), newest last.
     Logs(LogsArgs),
     /// The application's instances: zone, state, health, launch time, build; and how to open a
@@ -167,6 +170,17 @@ pub struct DestroyArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// One JSON event per line on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `drift` arguments.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Which stacks to check (those not deployed are skipped).
+    #[arg(value_enum, default_value = "all")]
+    pub stack: StackSelection,
+    /// One JSON object instead of text.
     #[arg(long)]
     pub json: bool,
 }

@@ -1,10 +1,11 @@
 //! What the CLI prints as JSON: its own lines beside the engine's events with `--json` (the same
-//! `{"type": ...}` shape, one object per line), and the outputs object of `outputs --json`.
+//! `{"type": ...}` shape, one object per line), the outputs object of `outputs --json` and the
+//! report of `drift --json`.
 //! Typed, so a reader finds every field here and a field cannot be misspelt in one place.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use techchallenge_artifact::{Artifact, Upload};
-use techchallenge_deploy::{DestroyedStack, Plan, StackName, StackOutput, StackReport};
+use techchallenge_deploy::{DestroyedStack, Plan, StackDrift, StackName, StackOutput, StackReport};
 use techchallenge_fleet::LogEvent;
 
 use crate::image::ImageChoice;
@@ -86,6 +87,15 @@ pub struct PlanReport<'a> {
     pub image: Option<&'a ImageChoice>,
     /// The newest image, when the instances keep an older one.
     pub newer_image: Option<&'a str>,
+}
+
+/// `drift --json`: whether every deployed stack is in sync, and each stack's result.
+#[derive(Debug, serde::Serialize)]
+pub struct DriftReport<'a> {
+    /// True when no deployed stack drifted and every one could be checked (exit 0).
+    pub in_sync: bool,
+    /// Each selected stack's result (`result`: in_sync, drifted, not_checked, not_deployed).
+    pub stacks: &'a [StackDrift],
 }
 
 /// `{"url": ..., "stacks": {"STACK": {"KEY": "VALUE"}}}`, stacks and outputs in the order given.

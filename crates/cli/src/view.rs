@@ -1,10 +1,11 @@
-//! How plans, failures, outputs and states read to a person: the text the commands print. Pure
-//! functions from the engine's data to lines, so the tests can check them exactly.
+//! How plans, failures, outputs, states and drift read to a person: the text the commands
+//! print. Pure functions from the engine's data to lines, so the tests can check them exactly.
 
 use std::time::Duration;
 
 use techchallenge_deploy::{
-    AlarmVerdict, ChangeAction, Error, Finding, Outcome, Plan, Replacement, StackName, StackOutput,
+    AlarmVerdict, ChangeAction, DifferenceKind, DriftStatus, Error, Finding, Outcome, Plan,
+    Replacement, ResourceDrift, ResourceDriftStatus, StackDrift, StackName, StackOutput,
     StackState, alarm_name,
 };
 
@@ -77,6 +78,94 @@ pub fn plan(plan: &Plan) -> Vec<String> {
         out.push(format!(
             "Data loss: {risk}. Deploying it needs --allow-data-loss (which also lifts the stack policy for this resource alone during the update, and restores it after)."
         ));
+    }
+    out.extend(drift_warnings(plan));
+    out
+}
+
+/// A warning per stack that the last drift check (as `DescribeStacks` reports it: no call of
+/// its own) found changed outside the deployer.
+fn drift_warnings(plan: &Plan) -> Vec<String> {
+    plan.stacks
+        .iter()
+        .filter_map(|s| {
+            let last = s.last_drift.as_ref()?;
+            (last.status == DriftStatus::Drifted).then(|| {
+                let when = last
+                    .checked
+                    .as_ref()
+                    .map(|t| format!(" (checked {t})"))
+                    .unwrap_or_default();
+                format!(
+                    "Warning: {} was last found DRIFTED{when}: a change set silently undoes console edits: run `techchallenge drift` to see them.",
+                    s.stack
+                )
+            })
+        })
+        .collect()
+}
+
+/// `drift` lines: each stack's result, each drifted resource and property (expected → actual),
+/// and what to do about it.
+pub fn drift(results: &[StackDrift]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut drifted = 0;
+    for result in results {
+        match result {
+            StackDrift::NotDeployed { stack } => out.push(format!("{stack}: not deployed")),
+            StackDrift::InSync { stack } => out.push(format!("{stack}: IN_SYNC")),
+            StackDrift::NotChecked { stack, reason } => {
+                out.push(format!("{stack}: not checked: {reason}"));
+            }
+            StackDrift::Drifted {
+                stack,
+                resources,
+                unchecked,
+            } => {
+                drifted += 1;
+                let n = resources.len();
+                out.push(format!(
+                    "{stack}: DRIFTED ({n} resource{})",
+                    if n == 1 { "" } else { "s" }
+                ));
+                for r in resources {
+                    out.extend(resource_drift_lines(r));
+                }
+                if let Some(reason) = unchecked {
+                    out.push(format!("  (some resources could not be checked: {reason})"));
+                }
+            }
+        }
+    }
+    if drifted > 0 {
+        out.push(
+            "Drift: these were changed outside the deployer. An update of a drifted resource sets it back to the template; make the change in the settings (or undo it), then deploy."
+                .to_owned(),
+        );
+    }
+    out
+}
+
+fn resource_drift_lines(r: &ResourceDrift) -> Vec<String> {
+    let (sign, what) = match r.status {
+        ResourceDriftStatus::Deleted => ("-", "DELETED"),
+        _ => ("~", "MODIFIED"),
+    };
+    let mut out = vec![format!(
+        "  {sign} {} ({}) {what}",
+        r.logical_id, r.resource_type
+    )];
+    for d in &r.differences {
+        let line = match d.kind {
+            DifferenceKind::Add => {
+                format!("      {}: (not in the template) → {}", d.path, d.actual)
+            }
+            DifferenceKind::Remove => format!("      {}: {} → (removed)", d.path, d.expected),
+            DifferenceKind::NotEqual => {
+                format!("      {}: {} → {}", d.path, d.expected, d.actual)
+            }
+        };
+        out.push(cut(line, "`drift --json` shows every value"));
     }
     out
 }

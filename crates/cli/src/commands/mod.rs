@@ -3,6 +3,7 @@
 
 mod deploy;
 mod destroy;
+mod drift;
 mod instances;
 mod logs;
 mod plan;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli, console: &Console, backend: Backend) -> Result<u8> {
             status::run(status::Query::Outputs, &cli.global, args, console, backend).await
         }
         Command::Destroy(args) => destroy::run(&cli.global, args, console, backend).await,
+        Command::Drift(args) => drift::run(&cli.global, args, console, backend).await,
         Command::Logs(args) => logs::run(&cli.global, args, console, backend).await,
         Command::Instances(args) => instances::run(&cli.global, args, console, backend).await,
     }
