@@ -37,6 +37,14 @@ to suit the emulator, and nothing here reaches a real account.
    default allow-all egress rule. AWS (CloudFormation's SecurityGroup reference) removes the
    default rule as soon as one or more egress rules are given, and applies those rules.
 
+9. Drift detection, which moto does not implement (HTTP 500, which the SDKs retry for seconds).
+   AWS's DetectStackDrift answers a StackDriftDetectionId, and DescribeStackDriftDetectionStatus
+   then reports DETECTION_FAILED when it could not check resources, with the stack's drift
+   status UNKNOWN and a DetectionStatusReason. moto cannot compare a resource with its template,
+   so every detection ends that way at once, its reason saying so (a stack that does not exist
+   is refused with CloudFormation's ValidationError); DescribeStackResourceDrifts answers the
+   results of the resources checked: none.
+
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
 received and refused. GET /techchallenge-test/errors lists every HTTP 5xx answered (method,
@@ -52,6 +60,8 @@ import secrets
 import string
 import sys
 import threading
+import uuid
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -363,6 +373,53 @@ def _create_group(cls: Any, resource_name: str, cloudformation_json: Any, accoun
 SecurityGroup.create_from_cloudformation_json = classmethod(_create_group)  # type: ignore[method-assign,assignment]
 
 
+# --- 9. Drift detection that says it cannot compare. ---
+
+_detections_lock = threading.Lock()
+_detections: dict[str, dict[str, Any]] = {}
+
+_CANNOT_DETECT = (
+    "The moto emulator cannot compare deployed resources with their template: "
+    "drift detection is not available on it"
+)
+
+
+def _detect_stack_drift(self: CloudFormationResponse) -> Any:
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))  # ValidationError when missing
+    detection_id = str(uuid.uuid4())
+    with _detections_lock:
+        _detections[detection_id] = {"stack_id": stack.stack_id, "timestamp": datetime.now(timezone.utc)}
+    return ActionResult({"StackDriftDetectionId": detection_id})
+
+
+def _describe_stack_drift_detection_status(self: CloudFormationResponse) -> Any:
+    detection_id = self._get_param("StackDriftDetectionId")
+    with _detections_lock:
+        detection = _detections.get(detection_id)
+    if detection is None:
+        raise ValidationError(message=f"Drift detection {detection_id} does not exist")
+    return ActionResult(
+        {
+            "StackId": detection["stack_id"],
+            "StackDriftDetectionId": detection_id,
+            "StackDriftStatus": "UNKNOWN",
+            "DetectionStatus": "DETECTION_FAILED",
+            "DetectionStatusReason": _CANNOT_DETECT,
+            "Timestamp": detection["timestamp"],
+        }
+    )
+
+
+def _describe_stack_resource_drifts(self: CloudFormationResponse) -> Any:
+    self.cloudformation_backend.get_stack(self._get_param("StackName"))  # ValidationError when missing
+    return ActionResult({"StackResourceDrifts": []})
+
+
+CloudFormationResponse.detect_stack_drift = _detect_stack_drift  # type: ignore[attr-defined]
+CloudFormationResponse.describe_stack_drift_detection_status = _describe_stack_drift_detection_status  # type: ignore[attr-defined]
+CloudFormationResponse.describe_stack_resource_drifts = _describe_stack_resource_drifts  # type: ignore[attr-defined]
+
+
 # --- Test endpoints. ---
 
 _errors_lock = threading.Lock()
@@ -417,6 +474,8 @@ class _WithTestEndpoints(DomainDispatcherApplication):
                 _refused.clear()
             with _errors_lock:
                 _errors.clear()
+            with _detections_lock:
+                _detections.clear()
         if path == "/techchallenge-test/signals/await" and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length) or b"{}")
