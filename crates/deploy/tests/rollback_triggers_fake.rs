@@ -1,8 +1,9 @@
 //! Rollback triggers against the scripted fake, which checks them as CloudFormation does (at
 //! most five, at most 180 minutes, every alarm existing) and rolls a watched update back when a
 //! trigger alarm fires: a first create is never watched (and says so); an update is watched by
-//! the alarms the deployed stack's outputs name, skipping outputs it lacks; a firing alarm is
-//! named in the failure; a limit CloudFormation would refuse is refused before any call.
+//! the alarms the deployed stack's outputs name, skipping outputs it lacks, and waited for through
+//! its monitoring time; a firing alarm is named in the failure; a limit CloudFormation would
+//! refuse is refused before any call.
 
 mod common;
 
@@ -185,6 +186,26 @@ async fn an_alarm_firing_mid_update_rolls_it_back_and_is_named() {
         .await
         .expect("plan");
     deploy(&engine, &plan, "an unwatched alarm").await;
+    assert_eq!(fake.status_of("web").as_deref(), Some("UPDATE_COMPLETE"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_wait_allows_for_the_monitoring_time() {
+    // The engine waits 600 s for an operation; a watched update stays in progress for its
+    // monitoring time (10 minutes) after the resources: here 700 polls of a second.
+    let Setup { fake, engine, .. } = setup();
+    create(&engine, &[web(1, true)], Method::ChangeSet).await;
+    fake.script("web", Script::Slow { polls: 700 });
+    let plan = engine
+        .plan(&[web(2, true)], Method::ChangeSet)
+        .await
+        .expect("plan");
+    deploy(
+        &engine,
+        &plan,
+        "a watched update inside its monitoring time",
+    )
+    .await;
     assert_eq!(fake.status_of("web").as_deref(), Some("UPDATE_COMPLETE"));
 }
 

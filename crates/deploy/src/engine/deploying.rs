@@ -394,7 +394,16 @@ impl Engine {
                 action,
             });
         }
-        self.wait_settled(stack, Some(token), seen).await.map(Some)
+        // CloudFormation keeps a watched update in progress for its monitoring time after the
+        // resources are done: the wait may take that much longer.
+        let mut waiter = self.clone();
+        if let Some(RollbackWatch::Watched { minutes, .. }) = watch {
+            waiter.options.timeout += Duration::from_secs(u64::from(*minutes) * 60);
+        }
+        waiter
+            .wait_settled(stack, Some(token), seen)
+            .await
+            .map(Some)
     }
 
     /// Deletes a stack and waits until it is gone.
