@@ -45,6 +45,10 @@ to suit the emulator, and nothing here reaches a real account.
    is refused with CloudFormation's ValidationError); DescribeStackResourceDrifts answers the
    results of the resources checked: none.
 
+10-12. AWS::KMS::Key tags, AWS::CloudWatch::Alarm, and the load balancer's and target group's
+   full names (scripts/lib/moto_monitoring.py): moto fails on a tagged key, creates no alarms
+   and lacks the two GetAtt attributes the alarms' dimensions use; AWS does all of it.
+
 Test endpoints (not AWS): POST /techchallenge-test/signals/await {"stack", "resource", "count"}
 makes a resource wait for that many signals; GET /techchallenge-test/signals lists the signals
 received and refused. GET /techchallenge-test/errors lists every HTTP 5xx answered (method,
@@ -77,6 +81,7 @@ from moto.ec2.models.security_groups import SecurityGroup
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.secretsmanager.models import secretsmanager_backends
 
+import moto_monitoring
 import moto_stack_deletion
 
 
@@ -324,6 +329,7 @@ CloudFormationResponse.update_termination_protection = _update_termination_prote
 
 # 7 is installed first, so that the refusal below comes before any deletion.
 moto_stack_deletion.install()
+moto_monitoring.install()
 _delete_stack_unprotected = CloudFormationBackend.delete_stack
 
 
