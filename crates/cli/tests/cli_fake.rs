@@ -274,7 +274,7 @@ async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
     assert_eq!(code, 1);
     let text = out.stdout();
     assert!(text.contains("final snapshot"), "{text}");
-    assert!(text.contains("bucket is emptied first"), "{text}");
+    assert!(text.contains("buckets are emptied first"), "{text}");
     assert!(
         text.contains("Termination protection is lifted from techchallenge-dev-database, techchallenge-dev-database-access, techchallenge-dev-artifacts, techchallenge-dev-network only after you confirm"),
         "{text}"
@@ -302,11 +302,13 @@ async fn destroy_says_what_goes_and_empties_the_bucket_after_confirming() {
         );
     }
     assert!(!text.contains("techchallenge-dev-application: termination protection"));
-    assert!(
-        w.store
-            .calls()
-            .contains(&"Empty fake-ArtifactBucket".to_owned())
-    );
+    for bucket in ["fake-ArtifactBucket", "fake-AccessLogBucket"] {
+        assert!(
+            w.store.calls().contains(&format!("Empty {bucket}")),
+            "{:?}",
+            w.store.calls()
+        );
+    }
     assert!(w.store.keys("fake-ArtifactBucket").is_empty());
     let params = w.fake.calls_of("UpdateStack");
     assert_eq!(

@@ -32,22 +32,26 @@ impl StackHook for EmptyBucketHook {
         if stack.name != self.artifacts_stack {
             return Ok(());
         }
-        let Some(bucket) = stack
-            .outputs
-            .iter()
-            .find(|o| o.key == Export::ArtifactBucket.key())
-            .map(|o| o.value.clone())
-        else {
-            return Ok(());
-        };
-        let deleted = self.store.empty_bucket(&bucket).await?;
-        self.progress.note(&format!(
-            "emptied s3://{bucket}: {deleted} object versions and delete markers deleted"
-        ));
-        self.progress.json(&Line::BucketEmptied {
-            bucket: &bucket,
-            deleted,
-        });
+        // Both buckets are versioned, and CloudFormation cannot delete a bucket that holds
+        // anything: the builds, and the load balancer's access logs.
+        for export in [Export::ArtifactBucket, Export::AccessLogBucket] {
+            let Some(bucket) = stack
+                .outputs
+                .iter()
+                .find(|o| o.key == export.key())
+                .map(|o| o.value.clone())
+            else {
+                continue;
+            };
+            let deleted = self.store.empty_bucket(&bucket).await?;
+            self.progress.note(&format!(
+                "emptied s3://{bucket}: {deleted} object versions and delete markers deleted"
+            ));
+            self.progress.json(&Line::BucketEmptied {
+                bucket: &bucket,
+                deleted,
+            });
+        }
         Ok(())
     }
 }
@@ -140,7 +144,7 @@ pub async fn run(
     }
     if doomed.contains(&&artifacts) {
         console.println(&format!(
-            "  {artifacts}: its bucket is emptied first (every application build, all versions and delete markers)."
+            "  {artifacts}: its buckets are emptied first (every application build, and the load balancer's access logs: all versions and delete markers)."
         ));
     }
     if !console.confirm("Delete these stacks?", args.yes)? {
