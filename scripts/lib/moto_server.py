@@ -41,8 +41,8 @@ to suit the emulator, and nothing here reaches a real account.
    AWS's DetectStackDrift answers a StackDriftDetectionId, and DescribeStackDriftDetectionStatus
    then reports DETECTION_FAILED when it could not check resources, with the stack's drift
    status UNKNOWN and a DetectionStatusReason. moto cannot compare a resource with its template,
-   so every detection ends that way at once, its reason saying so (a stack that does not exist
-   is refused with CloudFormation's ValidationError); DescribeStackResourceDrifts answers the
+   so every detection ends that way at once, its reason saying so (a stack that does not exist,
+   or is in a status AWS does not check, is refused with a ValidationError); DescribeStackResourceDrifts answers the
    results of the resources checked: none.
 
 10-12. AWS::KMS::Key tags, AWS::CloudWatch::Alarm, and the load balancer's and target group's
@@ -392,6 +392,9 @@ _CANNOT_DETECT = (
 
 def _detect_stack_drift(self: CloudFormationResponse) -> Any:
     stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))  # ValidationError when missing
+    # AWS detects drift only on stacks in these statuses and refuses the others.
+    if stack.status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED"):
+        raise ValidationError(message=f"Drift detection is not supported for stack {stack.name} in {stack.status} status")
     detection_id = str(uuid.uuid4())
     with _detections_lock:
         _detections[detection_id] = {"stack_id": stack.stack_id, "timestamp": datetime.now(timezone.utc)}

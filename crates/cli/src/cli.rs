@@ -126,6 +126,11 @@ pub struct PlanArgs {
     /// the standard mode). Also `ephemeral = true` in the settings file. Never the default.
     #[arg(long)]
     pub express: bool,
+    /// Update the application without the rollback watch (its traffic alarms as CloudFormation
+    /// rollback triggers), e.g. to ship a fix while one of those alarms is already firing, which
+    /// would roll every watched update back. The next deploy watches again.
+    #[arg(long)]
+    pub no_rollback_watch: bool,
     /// Print the plan as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -155,6 +160,11 @@ pub struct DeployArgs {
     /// the standard mode). Also `ephemeral = true` in the settings file. Never the default.
     #[arg(long)]
     pub express: bool,
+    /// Update the application without the rollback watch (its traffic alarms as CloudFormation
+    /// rollback triggers), e.g. to ship a fix while one of those alarms is already firing, which
+    /// would roll every watched update back. The next deploy watches again.
+    #[arg(long)]
+    pub no_rollback_watch: bool,
     /// One JSON event per line on stdout instead of progress for people.
     #[arg(long)]
     pub json: bool,

@@ -97,7 +97,7 @@ fn drift_warnings(plan: &Plan) -> Vec<String> {
                     .map(|t| format!(" (checked {t})"))
                     .unwrap_or_default();
                 format!(
-                    "Warning: {} was last found DRIFTED{when}: a change set silently undoes console edits: run `techchallenge drift` to see them.",
+                    "Warning: {} was last found DRIFTED{when}: a change set may overwrite console edits without showing them (this status dates from the last check): run `techchallenge drift` to see them.",
                     s.stack
                 )
             })

@@ -84,7 +84,7 @@ async fn drift_lists_console_edits_and_plan_then_warns() {
         out.stdout().contains(&format!(
             "Warning: {DATABASE} was last found DRIFTED (checked "
         )) && out.stdout().contains(
-            "a change set silently undoes console edits: run `techchallenge drift` to see them"
+            "a change set may overwrite console edits without showing them (this status dates from the last check): run `techchallenge drift` to see them"
         ),
         "{}",
         out.stdout()

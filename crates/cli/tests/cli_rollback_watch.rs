@@ -103,3 +103,68 @@ async fn an_update_is_watched_by_the_applications_alarms_and_a_firing_one_is_nam
     );
     assert!(!report.contains("no failing resource"), "{report}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_fix_ships_without_the_watch_while_an_alarm_fires() {
+    // An alarm already in ALARM rolls every watched update back, the fix included: the report
+    // says how to ship it, and --no-rollback-watch sends an empty trigger list (removing the
+    // stack's triggers) so the update goes through; the next deploy watches again.
+    let w = World::new();
+    assert_eq!(w.run(&["deploy", "--yes"], "", false).await.0, 0);
+    let alarms = alarm_arns(&w).await;
+    w.fake.script(
+        APPLICATION,
+        Script::AlarmFires {
+            alarm_arn: alarms[0].clone(),
+        },
+    );
+    let (code, out) = w
+        .run(&["deploy", "--yes", "--desired-instances", "3"], "", false)
+        .await;
+    assert_eq!(code, 1);
+    assert!(
+        out.stderr().contains("--no-rollback-watch"),
+        "{}",
+        out.stderr()
+    );
+
+    w.fake.script(
+        APPLICATION,
+        Script::AlarmFires {
+            alarm_arn: alarms[0].clone(),
+        },
+    );
+    let (code, out) = w
+        .run(
+            &[
+                "deploy",
+                "--yes",
+                "--desired-instances",
+                "3",
+                "--no-rollback-watch",
+            ],
+            "",
+            false,
+        )
+        .await;
+    assert_eq!(code, 0, "{}", out.stderr());
+    assert!(
+        out.stdout().contains(&format!(
+            "{APPLICATION}: not watched by alarms: --no-rollback-watch"
+        )),
+        "{}",
+        out.stdout()
+    );
+    let last = w
+        .fake
+        .inputs_of("CreateChangeSet")
+        .into_iter()
+        .filter(|i| i.stack.as_str() == APPLICATION)
+        .filter_map(|i| i.rollback)
+        .next_back()
+        .expect("a rollback configuration");
+    assert!(
+        last.alarm_arns.is_empty(),
+        "the triggers are removed: {last:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Drift: how a deployed stack's resources differ from its template, after someone changed them
 //! outside CloudFormation (a console edit, another tool). A later update computes its change set
-//! from the template, not from the resources, so it silently undoes such edits: the engine lets
+//! from the templates, not from the resources, so it may overwrite such edits without saying
+//! so (the properties it changes), or leave them in place: the engine lets
 //! the caller see them first (`Engine::drift`), and `plan` reports a stack last found drifted.
 //!
 //! These are the trait's types (`DetectStackDrift`, `DescribeStackDriftDetectionStatus`,
@@ -10,6 +11,15 @@ use serde::Serialize;
 
 use crate::cloudformation::Timestamp;
 use crate::names::{LogicalId, StackName};
+
+/// The stack statuses CloudFormation runs drift detection on; DetectStackDrift refuses the
+/// others with a ValidationError (AWS's "Detect drift on an entire CloudFormation stack").
+pub const DRIFT_CHECKABLE: [&str; 4] = [
+    "CREATE_COMPLETE",
+    "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "UPDATE_ROLLBACK_FAILED",
+];
 
 /// A stack's drift status, as `DescribeStacks` (`DriftInformation`) and a detection report it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

@@ -150,6 +150,12 @@ pub(crate) fn watch(
     if spec.rollback_alarm_outputs.is_empty() {
         return None;
     }
+    if spec.rollback_watch_off {
+        return Some(RollbackWatch::NotWatched {
+            reason: "--no-rollback-watch (the stack's triggers are removed for this update; the next deploy sets them again)"
+                .to_owned(),
+        });
+    }
     let Some(deployed) = deployed.filter(|d| !d.status.is_review()) else {
         return Some(RollbackWatch::NotWatched {
             reason: "first create (its alarms are created with it; its updates are watched)"

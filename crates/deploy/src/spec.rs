@@ -137,6 +137,11 @@ pub struct StackSpec {
     /// Minutes CloudFormation keeps watching the rollback triggers after an update completes
     /// (0 to 180; 0: during the update only).
     pub rollback_monitoring_minutes: u32,
+    /// Deploy without the rollback watch (`--no-rollback-watch`): the update sends an empty
+    /// trigger list, removing the stack's triggers until the next watched deploy sets them
+    /// again. For shipping the fix while a trigger alarm is already in ALARM, which would
+    /// otherwise roll every update back.
+    pub rollback_watch_off: bool,
 }
 
 impl StackSpec {
@@ -160,6 +165,7 @@ impl StackSpec {
             termination_protection: false,
             rollback_alarm_outputs: Vec::new(),
             rollback_monitoring_minutes: 0,
+            rollback_watch_off: false,
         }
     }
 

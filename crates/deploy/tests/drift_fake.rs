@@ -117,3 +117,29 @@ async fn the_plan_knows_the_last_drift_without_asking_again() {
         drift_calls
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_in_a_status_cloudformation_cannot_check_is_reported_and_the_others_checked() {
+    // CloudFormation refuses DetectStackDrift on, e.g., a stack a failed create left in
+    // ROLLBACK_COMPLETE (the fake refuses it too); that must not end the check of the others.
+    let Setup { fake, engine, .. } = setup();
+    create(&engine, &[network()], Method::ChangeSet).await;
+    fake.put_stack("db", &database_template("db.t3.micro"), "ROLLBACK_COMPLETE");
+    let results = engine
+        .drift(&[network(), database("db.t3.micro")])
+        .await
+        .expect("drift");
+    assert!(
+        matches!(&results[0], StackDrift::InSync { stack } if stack.as_str() == "net"),
+        "{results:?}"
+    );
+    assert!(
+        matches!(&results[1], StackDrift::NotChecked { stack, reason } if stack.as_str() == "db" && reason.contains("ROLLBACK_COMPLETE")),
+        "{results:?}"
+    );
+    assert!(
+        fake.calls_of("DetectStackDrift")
+            .iter()
+            .all(|c| !c.ends_with(" db"))
+    );
+}

@@ -171,7 +171,11 @@ async fn an_alarm_firing_mid_update_rolls_it_back_and_is_named() {
         err.to_string().contains("rolled back by alarm web-latency"),
         "{err}"
     );
-    assert!(next_step.contains("set off web-latency"), "{next_step}");
+    assert!(
+        next_step.contains("web-latency went into ALARM")
+            && next_step.contains("--no-rollback-watch"),
+        "{next_step}"
+    );
 
     // An alarm that is no trigger of the stack changes nothing: the update goes through.
     fake.put_alarm("arn:aws:cloudwatch:us-east-1:123456789012:alarm:unwatched");

@@ -128,7 +128,14 @@ pub async fn run(
         artifact,
         image,
         specs,
-    } = prepare(&s, args.stack, args.update_image, args.express).await?;
+    } = prepare(
+        &s,
+        args.stack,
+        args.update_image,
+        args.express,
+        args.no_rollback_watch,
+    )
+    .await?;
     let hook = Arc::new(UploadHook {
         artifacts_stack: specs::role_name(&s.architecture, StackRole::Artifacts)?,
         artifact,

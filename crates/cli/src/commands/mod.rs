@@ -134,6 +134,7 @@ async fn prepare(
     selection: StackSelection,
     update_image: bool,
     express: bool,
+    no_rollback_watch: bool,
 ) -> Result<Prepared> {
     let roles = roles(selection);
     let (artifact, image) = if roles.contains(&StackRole::Application) {
@@ -162,6 +163,9 @@ async fn prepare(
         for spec in specs.iter_mut().filter(|spec| spec.name != database) {
             spec.express = true;
         }
+    }
+    for spec in &mut specs {
+        spec.rollback_watch_off = no_rollback_watch;
     }
     Ok(Prepared {
         artifact,

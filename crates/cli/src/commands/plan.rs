@@ -24,7 +24,14 @@ pub async fn run(
         artifact,
         image,
         specs,
-    } = prepare(&s, args.stack, args.update_image, args.express).await?;
+    } = prepare(
+        &s,
+        args.stack,
+        args.update_image,
+        args.express,
+        args.no_rollback_watch,
+    )
+    .await?;
     let artifact = artifact.as_ref();
     let plan = until_interrupted(console, async {
         s.engine

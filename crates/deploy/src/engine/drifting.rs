@@ -1,5 +1,5 @@
 //! `Engine::drift`: CloudFormation's drift detection on every deployed stack of a set, to show
-//! what was changed outside CloudFormation before an update silently undoes it. The detections
+//! what was changed outside CloudFormation before an update overwrites it without saying so. The detections
 //! are started on all stacks first and then polled together, so they run in parallel on
 //! CloudFormation's side; a drifted stack's modified and deleted resources are then listed with
 //! their differing properties. Read-only: nothing is changed, no operation is waited for.
@@ -7,7 +7,7 @@
 use tokio::time::Instant;
 
 use super::Engine;
-use crate::drift::{DetectionStatus, DriftDetection, DriftStatus, StackDrift};
+use crate::drift::{DRIFT_CHECKABLE, DetectionStatus, DriftDetection, DriftStatus, StackDrift};
 use crate::error::Error;
 use crate::names::StackName;
 use crate::spec::StackSpec;
@@ -38,6 +38,16 @@ impl Engine {
                         reason: format!(
                             "{} is running on it; check again once it has ended",
                             d.status
+                        ),
+                    });
+                }
+                Some(d) if !DRIFT_CHECKABLE.contains(&d.status.as_str()) => {
+                    results[i] = Some(StackDrift::NotChecked {
+                        stack: stack.clone(),
+                        reason: format!(
+                            "it is in {}; CloudFormation detects drift only on stacks in {}",
+                            d.status,
+                            DRIFT_CHECKABLE.join(", ")
                         ),
                     });
                 }

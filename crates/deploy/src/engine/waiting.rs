@@ -411,7 +411,7 @@ pub(crate) fn failed(stack: &StackName, settled: Settled, watch: Option<&Rollbac
         {
             let names: Vec<&str> = verdict.fired.iter().map(|a| alarm_name(a)).collect();
             format!(
-                "the stack is back at its previous version and still works; the new version set off {}: find out why (its metrics, the application's logs), fix it and deploy again",
+                "the stack is back at its previous version and still works; {} went into ALARM while the update was watched: find out why (its metrics, the application's logs), fix it and deploy again. If it was already in ALARM before this deploy (CloudFormation rolls back on an alarm that fires at any moment of the watch), deploy the fix with --no-rollback-watch",
                 names.join(", ")
             )
         }

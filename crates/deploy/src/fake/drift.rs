@@ -47,7 +47,7 @@ impl State {
             });
         };
         let status = StackStatus::new(&s.status);
-        if status.is_in_progress() || status.is_review() {
+        if !crate::drift::DRIFT_CHECKABLE.contains(&status.as_str()) {
             return Err(validation(format!(
                 "Drift detection is not supported for stack {stack} in {status} status"
             )));

@@ -17,7 +17,7 @@ use cfn_template::{
 
 /// Elastic Load Balancing's log-delivery account of each region that has one (source: AWS,
 /// "Enable access logs for your Application Load Balancer"). `aws` partition only.
-pub const ELB_ACCOUNTS: [(&str, &str); 21] = [
+pub const ELB_ACCOUNTS: [(&str, &str); 22] = [
     ("us-east-1", "127311923021"),
     ("us-east-2", "033677994240"),
     ("us-west-1", "027434742980"),
@@ -36,6 +36,9 @@ pub const ELB_ACCOUNTS: [(&str, &str); 21] = [
     ("ap-northeast-3", "383597477331"),
     ("ap-southeast-1", "114774131450"),
     ("ap-southeast-2", "783225319266"),
+    // Jakarta opened in December 2021, before the service principal: it has an account too
+    // (listed in the same AWS page and in terraform-provider-aws's table).
+    ("ap-southeast-3", "589379963580"),
     ("ap-south-1", "718504428378"),
     ("me-south-1", "076674570225"),
     ("sa-east-1", "507241528517"),

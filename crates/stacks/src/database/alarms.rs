@@ -58,7 +58,7 @@ pub fn add(
                 naming,
                 "database-cpu",
                 format!(
-                    "The database's CPU averaged {CPU_PERCENT}% or more for {CPU_MINUTES} minutes: queries queue (see Performance Insights or the slow-query log; consider a larger database.instance_class)."
+                    "The database's CPU averaged {CPU_PERCENT}% or more for {CPU_MINUTES} minutes: queries queue (see the database log in CloudWatch Logs and Enhanced Monitoring; consider a larger database.instance_class)."
                 ),
                 metric("CPUUtilization", Statistic::Average, FIVE_MINUTES),
                 held(
