@@ -48,6 +48,11 @@ fn techchallenge(url: &str, args: &[&str]) -> Output {
     out
 }
 
+/// The name of the e2e environment's stack with this role.
+fn stack_name(role: &str) -> String {
+    format!("techchallenge-{ENV}-{role}")
+}
+
 fn ok(out: &Output) -> String {
     assert!(out.status.success(), "exit {:?}", out.status.code());
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -161,7 +166,7 @@ impl Aws {
         let answer = self
             .cfn
             .describe_stack_resources()
-            .stack_name(format!("techchallenge-{ENV}-{role}"))
+            .stack_name(stack_name(role))
             .send()
             .await
             .expect("describe stack resources");

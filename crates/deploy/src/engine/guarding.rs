@@ -12,24 +12,21 @@ use crate::spec::StackSpec;
 
 /// Every guard the spec asks for: what a stack gets once it is created.
 pub(crate) fn wanted(spec: &StackSpec) -> Vec<GuardChange> {
-    let mut out = Vec::new();
-    if spec.termination_protection {
-        out.push(GuardChange::ProtectionOn);
-    }
-    if spec.stack_policy().is_some() {
-        out.push(GuardChange::PolicySet {
-            denies: spec
-                .protected
-                .iter()
-                .map(|p| p.logical_id.clone())
-                .collect(),
-        });
-    }
-    out
+    let protection = spec
+        .termination_protection
+        .then_some(GuardChange::ProtectionOn);
+    protection.into_iter().chain(policy_guard(spec)).collect()
 }
 
-fn is_policy(change: &GuardChange) -> bool {
-    matches!(change, GuardChange::PolicySet { .. })
+/// The spec's stack policy as a guard change (`None` when it protects nothing).
+fn policy_guard(spec: &StackSpec) -> Option<GuardChange> {
+    spec.stack_policy().map(|_| GuardChange::PolicySet {
+        denies: spec
+            .protected
+            .iter()
+            .map(|p| p.logical_id.clone())
+            .collect(),
+    })
 }
 
 impl Engine {
@@ -52,7 +49,7 @@ impl Engine {
                 .call(stack, "GetStackPolicy", || self.cfn.get_stack_policy(stack))
                 .await?;
             if !same_policy(current.as_deref(), &policy) {
-                out.extend(wanted(spec).into_iter().filter(is_policy));
+                out.extend(policy_guard(spec));
             }
         }
         Ok(out)
@@ -145,7 +142,7 @@ impl Engine {
     /// Puts the spec's full stack policy back after a relaxed update, however it ended. Should
     /// this fail, the next plan finds the policy different and restores it.
     pub(crate) async fn restore_policy(&self, spec: &StackSpec) -> Result<(), Error> {
-        let policy: Vec<GuardChange> = wanted(spec).into_iter().filter(is_policy).collect();
+        let policy: Vec<GuardChange> = policy_guard(spec).into_iter().collect();
         self.apply_guards(spec, &policy).await
     }
 }

@@ -17,7 +17,7 @@ use aws_sdk_ec2::types::Filter;
 use serde_json::json;
 use techchallenge_system_tests::moto;
 
-use super::{Aws, ENV, ok, techchallenge};
+use super::{Aws, ENV, ok, stack_name, techchallenge};
 
 const ROLES: [&str; 5] = [
     "network",
@@ -30,10 +30,6 @@ const ROLES: [&str; 5] = [
 /// A generous bound: on moto the whole destroy takes about a second; one HTTP 500 retried by
 /// the SDK alone costs several.
 const DESTROY_LIMIT: Duration = Duration::from_secs(30);
-
-fn stack_name(role: &str) -> String {
-    format!("techchallenge-{ENV}-{role}")
-}
 
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()

@@ -8,14 +8,10 @@
 
 use serde_json::Value;
 
-use super::{Aws, ENV};
+use super::{Aws, ENV, stack_name};
 
 /// The user tag the main test's settings file sets (`super::SETTINGS`).
 pub(super) const USER_TAG: (&str, &str) = ("cost-center", "4711");
-
-fn stack_name(role: &str) -> String {
-    format!("techchallenge-{ENV}-{role}")
-}
 
 pub(super) async fn guarded_and_tagged(aws: &Aws) {
     for (role, protected) in [
